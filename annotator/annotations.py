@@ -1,0 +1,256 @@
+"""Saving and reading an annotator's labels on a sentence; undo and history.
+
+A :class:`Decision` is the whole state of one (task, target) on one sentence:
+its chosen values, each with an optional cue span. Start with
+:func:`current_decisions` (what the annotator has now) and :func:`save`
+(store the decisions that changed, as one revision). :func:`undo` reverses
+an annotator's newest save by appending the state before it, so the history
+keeps every step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from annotator.labelsets import LabelSet, Task
+from annotator.storage import Store
+from annotator.storage import labels as labels_sql
+from annotator.storage import texts as texts_sql
+from annotator.storage.labels import Label
+
+HUMAN = "human"
+NONE_APPLIES = ""  # the value of "annotated, and no value applies" (multi choice)
+
+
+class InvalidLabel(ValueError):
+    """A decision the label set does not allow (unknown task, value, target, bad span)."""
+
+
+@dataclass(frozen=True, order=True)
+class Choice:
+    value: str
+    span_start: int | None = None
+    span_end: int | None = None
+
+    @property
+    def has_span(self) -> bool:
+        return self.span_start is not None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The state of one (task, target) on one sentence; no choices = cleared."""
+
+    task: str
+    target: str = ""
+    choices: tuple[Choice, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.task, self.target)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.value for c in self.choices))
+
+    def normalized(self) -> Decision:
+        return Decision(self.task, self.target, tuple(sorted(set(self.choices), key=_choice_order)))
+
+
+def _choice_order(choice: Choice) -> tuple[str, int, int]:
+    return (
+        choice.value,
+        -1 if choice.span_start is None else choice.span_start,
+        choice.span_end or -1,
+    )
+
+
+def decisions_from_labels(labels: Iterable[Label]) -> dict[tuple[str, str], Decision]:
+    """Group current label rows of one sentence and annotator into decisions."""
+    grouped: dict[tuple[str, str], list[Choice]] = {}
+    for label in labels:
+        choices = grouped.setdefault((label.task, label.target), [])
+        if label.value is not None:
+            choices.append(Choice(label.value, label.span_start, label.span_end))
+    return {
+        key: Decision(key[0], key[1], tuple(choices)).normalized()
+        for key, choices in grouped.items()
+        if choices
+    }
+
+
+def current_decisions(
+    store: Store, sentence_id: int, annotator: str
+) -> dict[tuple[str, str], Decision]:
+    with store.read() as conn:
+        labels = labels_sql.current_labels(conn, sentence_id=sentence_id, annotator=annotator)
+    return decisions_from_labels(labels)
+
+
+def validate(decision: Decision, labelset: LabelSet, sentence_text: str) -> Task:
+    """Check a decision against the label set; raises :class:`InvalidLabel`."""
+    task = labelset.task(decision.task)
+    if task is None:
+        raise InvalidLabel(f"unknown task {decision.task!r} in label set {labelset.name!r}")
+    if task.kind == "stance":
+        if task.target(decision.target) is None:
+            raise InvalidLabel(f"task {task.name!r} has no target {decision.target!r}")
+    elif decision.target:
+        raise InvalidLabel(f"task {task.name!r} takes no target")
+    values = decision.values
+    for value in values:
+        if value == NONE_APPLIES:
+            if task.kind != "multi":
+                raise InvalidLabel(f"task {task.name!r} needs a value")
+            if len(values) > 1:
+                raise InvalidLabel("'none applies' cannot be combined with other values")
+        elif task.value(value) is None:
+            raise InvalidLabel(f"task {task.name!r} has no value {value!r}")
+    if task.kind != "multi" and len(values) > 1:
+        raise InvalidLabel(f"task {task.name!r} takes one value, got {len(values)}")
+    for choice in decision.choices:
+        if (choice.span_start is None) != (choice.span_end is None):
+            raise InvalidLabel("a span needs both a start and an end")
+        if choice.span_start is not None and choice.span_end is not None:
+            if not 0 <= choice.span_start < choice.span_end <= len(sentence_text):
+                raise InvalidLabel(
+                    f"span {choice.span_start}-{choice.span_end} is outside the sentence "
+                    f"(length {len(sentence_text)})"
+                )
+            if choice.value == NONE_APPLIES:
+                raise InvalidLabel("'none applies' has no cue span")
+    return task
+
+
+def rows_for(
+    decision: Decision, *, sentence_id: int, labelset: LabelSet
+) -> list[dict[str, object]]:
+    """Annotation rows for a decision: one per choice, or one cleared row."""
+    base = {
+        "sentence_id": sentence_id,
+        "task": decision.task,
+        "target": decision.target,
+        "label_set": labelset.name,
+        "label_set_version": labelset.version,
+    }
+    if not decision.choices:
+        return [{**base, "value": None}]
+    return [
+        {**base, "value": c.value, "span_start": c.span_start, "span_end": c.span_end}
+        for c in decision.normalized().choices
+    ]
+
+
+def save(
+    store: Store,
+    *,
+    sentence_id: int,
+    annotator: str,
+    decisions: Iterable[Decision],
+    labelset: LabelSet,
+    seconds: int | None = None,
+    source: str = HUMAN,
+) -> int | None:
+    """Store the decisions that differ from the current state, as one revision.
+
+    Returns the revision id, or None when nothing changed. Everything is
+    validated before anything is written.
+    """
+    annotator = annotator.strip()
+    if not annotator:
+        raise InvalidLabel("an annotation needs an annotator name")
+    if labelset.version <= 0:
+        raise InvalidLabel("the label set has not been stored (version 0)")
+    with store.write() as conn:
+        sentence = texts_sql.get_sentence(conn, sentence_id)
+        if sentence is None:
+            raise InvalidLabel(f"no sentence with id {sentence_id}")
+        wanted = {d.key: d.normalized() for d in decisions}
+        for decision in wanted.values():
+            validate(decision, labelset, sentence.text)
+        now = decisions_from_labels(
+            labels_sql.current_labels(conn, sentence_id=sentence_id, annotator=annotator)
+        )
+        changed = [d for key, d in wanted.items() if now.get(key, Decision(*key)) != d]
+        if not changed:
+            return None
+        rows = [
+            row for d in changed for row in rows_for(d, sentence_id=sentence_id, labelset=labelset)
+        ]
+        return labels_sql.add_revision(
+            conn, annotator=annotator, source=source, rows=rows, seconds=seconds
+        )
+
+
+@dataclass(frozen=True)
+class Undone:
+    sentence_id: int
+    revision_id: int  # the new revision that restored the earlier state
+    reverted_id: int  # the save that was undone
+
+
+def undo(store: Store, annotator: str) -> Undone | None:
+    """Reverse the annotator's newest save not yet undone; None if there is none."""
+    with store.write() as conn:
+        last = labels_sql.last_undoable_revision(conn, annotator)
+        if last is None:
+            return None
+        undone = labels_sql.revision_labels(conn, last.id)
+        if not undone:
+            return None
+        keys = {label.key for label in undone}
+        before = labels_sql.labels_before(conn, keys, last.id)
+        rows: list[dict[str, object]] = []
+        for key in sorted(keys):
+            sentence_id, _, task, target = key
+            previous = before.get(key)
+            if previous:
+                rows.extend(
+                    {
+                        "sentence_id": sentence_id,
+                        "task": task,
+                        "target": target,
+                        "value": p.value,
+                        "span_start": p.span_start,
+                        "span_end": p.span_end,
+                        "label_set": p.label_set,
+                        "label_set_version": p.label_set_version,
+                        "source": p.source,
+                    }
+                    for p in previous
+                )
+            else:
+                first = next(lab for lab in undone if lab.key == key)
+                rows.append(
+                    {
+                        "sentence_id": sentence_id,
+                        "task": task,
+                        "target": target,
+                        "value": None,
+                        "label_set": first.label_set,
+                        "label_set_version": first.label_set_version,
+                    }
+                )
+        revision_id = labels_sql.add_revision(
+            conn, annotator=annotator, source=HUMAN, rows=rows, reverts_id=last.id
+        )
+    return Undone(sentence_id=undone[0].sentence_id, revision_id=revision_id, reverted_id=last.id)
+
+
+def decisions_by_annotator(
+    store: Store, sentence_id: int
+) -> Mapping[str, dict[tuple[str, str], Decision]]:
+    """Every annotator's current decisions on a sentence."""
+    with store.read() as conn:
+        labels = labels_sql.current_labels(conn, sentence_id=sentence_id)
+    by_annotator: dict[str, list[Label]] = {}
+    for label in labels:
+        by_annotator.setdefault(label.annotator, []).append(label)
+    return {name: decisions_from_labels(rows) for name, rows in sorted(by_annotator.items())}
+
+
+def history(store: Store, sentence_id: int) -> list[Label]:
+    """Every stored row on a sentence, oldest first (cleared rows included)."""
+    with store.read() as conn:
+        return labels_sql.history(conn, sentence_id)

@@ -1,0 +1,104 @@
+"""Which sentence an annotator sees next: small strategies registered by name.
+
+A strategy has one method, :meth:`QueryStrategy.next_sentence`, and must
+never offer a sentence its annotator already labelled. Start with
+:func:`get_strategy` (``"sequential"`` is the default). New strategies
+subclass :class:`QueryStrategy` and are added with :func:`register`; the
+contract test in ``tests/test_queue.py`` runs over every registered one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+
+from annotator.storage import Store
+from annotator.storage import labels as labels_sql
+from annotator.storage import texts as texts_sql
+
+
+class QueueExhausted(LookupError):
+    """Every sentence has a label from this annotator."""
+
+
+class QueryStrategy(ABC):
+    """Chooses the next sentence for an annotator."""
+
+    name: str = ""
+    description: str = ""
+
+    @abstractmethod
+    def next_sentence(self, store: Store, annotator: str, *, after: int | None = None) -> int:
+        """An unlabelled sentence id for ``annotator``; ``after`` is the
+        sentence just shown (strategies that walk in order continue from it).
+        Raises :class:`QueueExhausted` when none is left."""
+
+
+class Sequential(QueryStrategy):
+    """Documents in import order, sentences in reading order; wraps around."""
+
+    name = "sequential"
+    description = "Reading order: document by document, sentence by sentence."
+
+    def next_sentence(self, store: Store, annotator: str, *, after: int | None = None) -> int:
+        start = after or 0
+        with store.read() as conn:
+            found = labels_sql.next_unlabelled(conn, annotator, after=start)
+            if found is None and start:
+                found = labels_sql.next_unlabelled(conn, annotator, after=0, before=start + 1)
+        if found is None:
+            raise QueueExhausted(f"{annotator} has labelled every sentence")
+        return int(found)
+
+
+class Shuffled(QueryStrategy):
+    """A fixed pseudo-random order per annotator, so a reload shows the same sentence.
+
+    Samples a window of unlabelled ids at a random point and takes the one
+    whose hash (with the annotator's name) is smallest: O(window) per call.
+    """
+
+    name = "random"
+    description = "Random order (fixed per annotator), to avoid order effects."
+    window = 256
+
+    def next_sentence(self, store: Store, annotator: str, *, after: int | None = None) -> int:
+        with store.read() as conn:
+            top = texts_sql.max_sentence_id(conn)
+            seed = f"{annotator}:{after or 0}".encode()
+            start = _hash(seed) % top if top else 0
+            candidates = labels_sql.unlabelled_ids(conn, annotator, after=start, limit=self.window)
+            if not candidates:
+                candidates = labels_sql.unlabelled_ids(conn, annotator, after=0, limit=self.window)
+        if not candidates:
+            raise QueueExhausted(f"{annotator} has labelled every sentence")
+        return min(candidates, key=lambda sid: _hash(f"{annotator}:{sid}".encode()))
+
+
+def _hash(data: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
+
+
+_REGISTRY: dict[str, type[QueryStrategy]] = {}
+
+
+def register(strategy: type[QueryStrategy]) -> type[QueryStrategy]:
+    if not strategy.name:
+        raise ValueError("a strategy needs a name")
+    _REGISTRY[strategy.name] = strategy
+    return strategy
+
+
+for _strategy in (Sequential, Shuffled):
+    register(_strategy)
+
+
+def strategy_names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def get_strategy(name: str = "sequential") -> QueryStrategy:
+    try:
+        return _REGISTRY[name]()
+    except KeyError:
+        raise KeyError(f"unknown queue strategy {name!r}; known: {', '.join(_REGISTRY)}") from None

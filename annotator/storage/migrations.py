@@ -1,0 +1,82 @@
+"""Numbered schema migrations.
+
+A new database is created from :mod:`annotator.storage.schema` and stamped
+with every migration number; an existing one runs the steps it has not seen,
+in order, each in the same transaction as its stamp. To change the schema:
+edit ``schema.py`` *and* append a :class:`Migration` whose ``upgrade`` brings
+a database at the previous number to the new shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, insert, inspect, select, text
+
+from annotator.storage.engine import Store
+from annotator.storage.schema import metadata, schema_migrations, utcnow
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    upgrade: Callable[[Connection], None]
+
+
+def _initial(conn: Connection) -> None:
+    # Reached only by databases created before migrations were tracked,
+    # which never existed: the first release stamped version 1 at creation.
+    metadata.create_all(conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial),)
+
+LATEST = MIGRATIONS[-1].version
+
+
+class NotAWorkbenchDatabase(RuntimeError):
+    """The database has tables but none of ours: refuse to touch it."""
+
+
+def current_version(store: Store) -> int:
+    with store.read() as conn:
+        if not inspect(conn).has_table("schema_migrations"):
+            return 0
+        return int(conn.scalar(select(func.max(schema_migrations.c.version))) or 0)
+
+
+def migrate(store: Store) -> list[int]:
+    """Create or upgrade the schema; returns the migration numbers applied."""
+    with store.write() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two app instances starting at once must not both create tables.
+            conn.execute(text("SELECT pg_advisory_xact_lock(7272001)"))
+        inspector = inspect(conn)
+        if not inspector.has_table("schema_migrations"):
+            if inspector.get_table_names():
+                raise NotAWorkbenchDatabase(
+                    f"{store.url} holds tables but no schema_migrations table: "
+                    "not a workbench database"
+                )
+            metadata.create_all(conn)
+            now = utcnow()
+            conn.execute(
+                insert(schema_migrations),
+                [{"version": m.version, "name": m.name, "applied_at": now} for m in MIGRATIONS],
+            )
+            return [m.version for m in MIGRATIONS]
+        done = int(conn.scalar(select(func.max(schema_migrations.c.version))) or 0)
+        applied = []
+        for migration in MIGRATIONS:
+            if migration.version <= done:
+                continue
+            migration.upgrade(conn)
+            conn.execute(
+                insert(schema_migrations).values(
+                    version=migration.version, name=migration.name, applied_at=utcnow()
+                )
+            )
+            applied.append(migration.version)
+        return applied

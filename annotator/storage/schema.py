@@ -1,0 +1,190 @@
+"""The database schema: every table the workbench stores, in one place.
+
+These definitions are the *current* schema. A new database is created from
+them and stamped with the newest migration number; an older database is
+brought here by the numbered steps in :mod:`annotator.storage.migrations`.
+
+Annotations are append-only. Every save is a *revision* (who, when, how); its
+rows in ``annotations`` hold the labels it set. The current label of a
+(sentence, annotator, task, target) is the set of rows with the highest
+revision id for that key; ``value IS NULL`` in that set means "cleared".
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+
+metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC when read back.
+
+    SQLite has no time zones; storing naive UTC and re-attaching UTC on read
+    keeps SQLite and PostgreSQL results identical.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+    Column("applied_at", UTCDateTime, nullable=False),
+)
+
+outlets = Table(
+    "outlets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),  # "articles" or "labels"
+    Column("sources", JSON, nullable=False),  # file names
+    Column("summary", JSON, nullable=False),
+    Column("created_by", String(200), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # A stable id used in exports; imported label sets refer to documents by it.
+    Column("uid", String(200), nullable=False, unique=True),
+    Column("outlet_id", ForeignKey("outlets.id"), nullable=False),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("url", Text, nullable=False, server_default=""),
+    Column("published", String(40), nullable=False, server_default=""),
+    Column("language", String(10), nullable=False, server_default=""),
+    Column("text", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("source", Text, nullable=False, server_default=""),
+    Column("import_id", ForeignKey("imports.id"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_documents_outlet", documents.c.outlet_id)
+
+sentences = Table(
+    "sentences",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("start_char", Integer, nullable=False),
+    Column("end_char", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    UniqueConstraint("document_id", "position", name="uq_sentences_document_position"),
+)
+
+label_sets = Table(
+    "label_sets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("definition", JSON, nullable=False),
+    # Hash of the file this version was loaded from; a changed file loads again.
+    Column("source_hash", String(64), nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("name", "version", name="uq_label_sets_name_version"),
+)
+
+revisions = Table(
+    "revisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("annotator", String(200), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # Seconds the annotator spent on the sentence before this save.
+    Column("seconds", Integer, nullable=True),
+    # Set on an undo: the revision whose effect this one reverses.
+    Column("reverts_id", ForeignKey("revisions.id"), nullable=True),
+    Column("import_id", ForeignKey("imports.id"), nullable=True),
+)
+
+annotations = Table(
+    "annotations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("revision_id", ForeignKey("revisions.id"), nullable=False),
+    Column("sentence_id", ForeignKey("sentences.id"), nullable=False),
+    # Copied from the revision so that reads need no join.
+    Column("annotator", String(200), nullable=False),
+    Column("task", String(100), nullable=False),
+    Column("target", String(200), nullable=False, server_default=""),
+    # NULL: the label was cleared; "": annotated, and no value applies.
+    Column("value", String(200), nullable=True),
+    Column("span_start", Integer, nullable=True),
+    Column("span_end", Integer, nullable=True),
+    Column("label_set", String(200), nullable=False),
+    Column("label_set_version", Integer, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index(
+    "ix_annotations_key",
+    annotations.c.sentence_id,
+    annotations.c.annotator,
+    annotations.c.task,
+    annotations.c.target,
+    annotations.c.revision_id,
+)
+Index("ix_annotations_annotator", annotations.c.annotator, annotations.c.sentence_id)
+Index("ix_annotations_revision", annotations.c.revision_id)
+
+# Which sentences each annotator has a current label on. Derived from
+# `annotations` and kept in step by every write in storage/labels.py, so that
+# the queue and the progress counts are index lookups even at 1M sentences.
+progress = Table(
+    "progress",
+    metadata,
+    Column("annotator", String(200), primary_key=True),
+    Column("sentence_id", ForeignKey("sentences.id"), primary_key=True),
+)
+Index("ix_progress_sentence", progress.c.sentence_id)
