@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from annotator.labelsets import LabelSet, Task
+from annotator.labelsets import LabelSet, Task, mentioned_targets
 from annotator.storage import Store
 from annotator.storage import labels as labels_sql
 from annotator.storage import texts as texts_sql
@@ -254,3 +254,65 @@ def history(store: Store, sentence_id: int) -> list[Label]:
     """Every stored row on a sentence, oldest first (cleared rows included)."""
     with store.read() as conn:
         return labels_sql.history(conn, sentence_id)
+
+
+# ---------------------------------------------------------------- editing a draft
+
+
+def choose(decision: Decision, task: Task, value: str) -> Decision:
+    """The decision after the annotator presses ``value``'s key.
+
+    Single choice and stance: set the value, or clear it when pressed again.
+    Multi choice: toggle the value; "none applies" excludes every other value.
+    """
+    if task.kind != "multi":
+        if decision.values == (value,):
+            return Decision(decision.task, decision.target)
+        return Decision(decision.task, decision.target, (Choice(value),))
+    if value == NONE_APPLIES:
+        choices: tuple[Choice, ...] = (
+            () if decision.values == (NONE_APPLIES,) else (Choice(NONE_APPLIES),)
+        )
+        return Decision(decision.task, decision.target, choices)
+    kept = [c for c in decision.choices if c.value != NONE_APPLIES]
+    if value in decision.values:
+        kept = [c for c in kept if c.value != value]
+    else:
+        kept.append(Choice(value))
+    return Decision(decision.task, decision.target, tuple(kept)).normalized()
+
+
+def with_cues(decision: Decision, value: str, spans: Iterable[tuple[int, int]]) -> Decision:
+    """Replace the cue spans of a chosen value (no spans: the value alone)."""
+    if value not in decision.values or value == NONE_APPLIES:
+        return decision
+    others = [c for c in decision.choices if c.value != value]
+    chosen = [Choice(value, start, end) for start, end in spans] or [Choice(value)]
+    return Decision(decision.task, decision.target, tuple(others + chosen)).normalized()
+
+
+def decision_keys(
+    labelset: LabelSet,
+    text: str,
+    *,
+    tasks: Iterable[str] | None = None,
+    extra_targets: Iterable[str] = (),
+) -> list[tuple[str, str]]:
+    """The (task, target) pairs to ask about a sentence, in label-set order.
+
+    Stance is asked for every target the sentence mentions, plus targets the
+    annotator added by hand (indirect stance); other tasks once.
+    """
+    wanted = set(tasks) if tasks is not None else {t.name for t in labelset.tasks}
+    mentioned = mentioned_targets(labelset, text)
+    extra = list(extra_targets)
+    keys: list[tuple[str, str]] = []
+    for task in labelset.tasks:
+        if task.name not in wanted:
+            continue
+        if task.kind == "stance":
+            names = {t.name for t in task.targets}
+            keys.extend((task.name, t) for t in dict.fromkeys([*mentioned, *extra]) if t in names)
+        else:
+            keys.append((task.name, ""))
+    return keys

@@ -513,3 +513,16 @@ def tidy_rows(conn: Connection, *, include_unlabelled: bool = False) -> list[tup
         .order_by(sentences.c.id, current.c.id)
     )
     return [tuple(r) for r in conn.execute(query)]
+
+
+def data_revision(conn: Connection) -> tuple[int, int, int]:
+    """A cheap marker that changes whenever labels, the corpus or a label set
+    change: caches key on it so new data shows at once."""
+    row = conn.execute(
+        select(
+            select(func.max(revisions.c.id)).scalar_subquery(),
+            select(func.max(sentences.c.id)).scalar_subquery(),
+            select(func.max(label_sets.c.id)).scalar_subquery(),
+        )
+    ).one()
+    return (int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))

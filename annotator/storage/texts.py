@@ -134,6 +134,22 @@ def sentence_ids(conn: Connection, document_id: int) -> dict[int, int]:
     return dict(rows.all())
 
 
+def sentences_of(conn: Connection, document_id: int) -> list[SentenceRecord]:
+    rows = conn.execute(
+        select(
+            sentences.c.id,
+            sentences.c.document_id,
+            sentences.c.position,
+            sentences.c.start_char,
+            sentences.c.end_char,
+            sentences.c.text,
+        )
+        .where(sentences.c.document_id == document_id)
+        .order_by(sentences.c.position)
+    )
+    return [SentenceRecord(*r) for r in rows]
+
+
 def get_sentence(conn: Connection, sentence_id: int) -> SentenceRecord | None:
     row = conn.execute(
         select(

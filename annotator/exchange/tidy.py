@@ -1,0 +1,562 @@
+"""The tidy label table and its own files: CSV, JSON Lines and Parquet.
+
+One row per label, columns :data:`COLUMNS`. Every reader returns a frame in
+the canonical form of :func:`normalize` (sorted by :func:`sort`) plus a list of
+:class:`~annotator.problems.Problem`; readers never raise on bad input. Start
+with :func:`normalize`, :func:`write_csv` / :func:`read_csv` and
+:func:`to_bytes` / :func:`from_bytes`.
+
+Conventions (the peer formats rely on them too):
+
+* a span is ``span_start``/``span_end``, offsets into ``text`` in Python
+  characters (code points), ``span_text == text[span_start:span_end]``;
+* ``task`` set and ``value == ""``: "annotated, and no value applies";
+* ``task``, ``target`` and ``value`` empty and no span: an *unlabelled row*
+  (the sentence is exported without labels; normally ``annotator`` is empty);
+* Problems carry spreadsheet row numbers: the header is line 1, the first row
+  line 2. Parquet has no lines: its problems are numbered the same way, as the
+  table's CSV export would be.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from annotator.problems import Problem, Severity
+
+COLUMNS = (
+    "document_id", "outlet", "title", "published", "url", "sentence_id", "sentence_index",
+    "text", "annotator", "task", "target", "value", "span_start", "span_end", "span_text",
+    "label_set", "label_set_version", "source", "created_at",
+)  # fmt: skip
+INT_COLUMNS = ("sentence_index", "span_start", "span_end", "label_set_version")
+STRING_COLUMNS = tuple(c for c in COLUMNS if c not in INT_COLUMNS)
+REQUIRED = ("text", "task", "value")
+# What identifies a sentence when a format groups labels by sentence.
+SENTENCE_COLUMNS = (
+    "document_id", "outlet", "title", "published", "url", "sentence_id", "sentence_index", "text",
+)  # fmt: skip
+SORT_KEYS = (
+    "document_id", "sentence_index", "annotator", "task", "target", "value", "span_start",
+    "created_at",
+)  # fmt: skip
+SOURCES = ("human", "import", "model", "adjudicated")
+TIDY_FORMATS = ("csv", "jsonl", "parquet")
+# Cells a spreadsheet would run as a formula start with one of these.
+_FORMULA = r"'*[=+\-@\t\r]"
+_NEUTRALISED = r"'+[=+\-@\t\r]"
+_FLOAT = re.compile(r"[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|nan)")
+_MAX_PER_KIND = 20  # problems of one kind listed before they are summarised
+_BIGGEST_INT = 2**53  # beyond this a float cannot say which integer it was
+
+
+def empty() -> pd.DataFrame:
+    """A tidy table with no rows."""
+    return normalize(pd.DataFrame({c: [] for c in REQUIRED}))
+
+
+def extra_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns beyond :data:`COLUMNS` (e.g. ``probability``), in their order."""
+    return [c for c in frame.columns if c not in COLUMNS]
+
+
+def normalize(frame: pd.DataFrame) -> pd.DataFrame:
+    """The canonical form: every column of :data:`COLUMNS` in order, text as
+    ``str`` with ``""`` for missing, the integer columns as ``Int64``, extra
+    columns after them with a type chosen from their values alone (so that a
+    file format that loses the type still gives the same frame back).
+
+    Raises ``ValueError`` when an integer column holds something that is not a
+    whole number; readers report those as problems before they get here.
+    """
+    frame = frame.reset_index(drop=True)
+    n = len(frame)
+    out: dict[str, pd.Series] = {}
+    for col in COLUMNS:
+        series = frame[col] if col in frame.columns else None
+        if col in INT_COLUMNS:
+            ints, bad = _to_int64(series, n)
+            if bad.any():
+                raise ValueError(f"column {col!r} holds values that are not whole numbers")
+            out[col] = ints
+        else:
+            out[col] = _to_text(series, n)
+    for col in extra_columns(frame):
+        out[str(col)] = _canonical_extra(frame[col])
+    return pd.DataFrame(out)
+
+
+def sort(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the stable order of :data:`SORT_KEYS`, the other columns
+    breaking ties so that the order does not depend on how a file was read."""
+    keys = [*SORT_KEYS, *(c for c in COLUMNS if c not in SORT_KEYS)]
+    return frame.sort_values(keys, na_position="first", ignore_index=True)
+
+
+def neutralise(values: pd.Series) -> pd.Series:
+    """Prefix an apostrophe to text a spreadsheet would run as a formula.
+
+    Text already of the form ``'...'=...`` (apostrophes, then a formula
+    character) gets one more, so :func:`restore` is its exact inverse.
+    """
+    hit = values.str.match(_FORMULA).fillna(False).astype(bool)
+    return values.where(~hit, "'" + values)
+
+
+def restore(values: pd.Series) -> pd.Series:
+    """Undo :func:`neutralise`: drop one apostrophe where it was added."""
+    hit = values.str.match(_NEUTRALISED).fillna(False).astype(bool)
+    return values.where(~hit, values.str.slice(1))
+
+
+# ---------------------------------------------------------------- writers
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The table as UTF-8 CSV with a header, safe to open in a spreadsheet."""
+    frame = sort(normalize(frame))
+    for col in frame.columns:
+        if frame[col].dtype == "str":
+            frame[col] = neutralise(frame[col])
+    # CRLF (RFC 4180) also makes the csv module quote a lone "\r" in a cell.
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+
+
+def to_jsonl_bytes(frame: pd.DataFrame) -> bytes:
+    """The table as JSON Lines: one object per row, all columns, UTF-8."""
+    lines = [json.dumps(r, ensure_ascii=False) for r in records(sort(normalize(frame)))]
+    return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+def to_parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """The table as Parquet (pyarrow), keeping the column types."""
+    buffer = io.BytesIO()
+    sort(normalize(frame)).to_parquet(buffer, engine="pyarrow", index=False)
+    return buffer.getvalue()
+
+
+_WRITERS: dict[str, Callable[[pd.DataFrame], bytes]] = {
+    "csv": to_csv_bytes,
+    "jsonl": to_jsonl_bytes,
+    "parquet": to_parquet_bytes,
+}
+
+
+def to_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
+    """The table in ``fmt`` (one of :data:`TIDY_FORMATS`), e.g. for a download."""
+    return _WRITERS[fmt](frame)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    Path(path).write_bytes(to_csv_bytes(frame))
+
+
+def write_jsonl(frame: pd.DataFrame, path: Path) -> None:
+    Path(path).write_bytes(to_jsonl_bytes(frame))
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    Path(path).write_bytes(to_parquet_bytes(frame))
+
+
+# ---------------------------------------------------------------- readers
+
+Read = tuple[pd.DataFrame, list[Problem]]
+
+
+def read_csv_bytes(data: bytes, name: str = "<csv>") -> Read:
+    """Parse CSV written by :func:`to_csv_bytes` (or by hand, or a spreadsheet)."""
+    text, problems = decode(data, name)
+    raw = _parse_csv_fast(text)
+    if raw is None:  # malformed somewhere: the slow parser says where
+        raw, lines = _parse_csv_slow(text, name, problems)
+    else:
+        lines = np.arange(2, len(raw) + 2)
+    if raw is None:
+        return empty(), problems
+    for col in raw.columns:
+        if col not in INT_COLUMNS:
+            raw[col] = restore(raw[col]) if col in STRING_COLUMNS else _csv_extra(raw[col])
+    frame, found = check(raw, file=name, lines=lines)
+    return frame, problems + found
+
+
+def read_jsonl_bytes(data: bytes, name: str = "<jsonl>") -> Read:
+    """Parse JSON Lines written by :func:`to_jsonl_bytes`."""
+    text, problems = decode(data, name)
+    items = json_lines(text, name, problems)
+    rows = [obj for _, obj in items]
+    frame, found = check(pd.DataFrame(rows), file=name, lines=[ln for ln, _ in items])
+    return frame, problems + found
+
+
+def read_parquet_bytes(data: bytes, name: str = "<parquet>") -> Read:
+    """Parse Parquet written by :func:`to_parquet_bytes` (or pandas, or pyarrow)."""
+    try:
+        raw = pd.read_parquet(io.BytesIO(data), engine="pyarrow")
+    except Exception as exc:  # pyarrow raises several types for a broken file
+        return empty(), [Problem(name, f"not a readable Parquet file: {exc}")]
+    return check(raw, file=name, lines=np.arange(2, len(raw) + 2))
+
+
+_READERS: dict[str, Callable[[bytes, str], Read]] = {
+    "csv": read_csv_bytes,
+    "jsonl": read_jsonl_bytes,
+    "parquet": read_parquet_bytes,
+}
+
+
+def from_bytes(data: bytes, fmt: str, *, name: str = "<upload>") -> Read:
+    """Parse ``data`` in ``fmt`` (one of :data:`TIDY_FORMATS`)."""
+    return _READERS[fmt](data, name)
+
+
+def read_csv(path: Path) -> Read:
+    return read_csv_bytes(Path(path).read_bytes(), str(path))
+
+
+def read_jsonl(path: Path) -> Read:
+    return read_jsonl_bytes(Path(path).read_bytes(), str(path))
+
+
+def read_parquet(path: Path) -> Read:
+    return read_parquet_bytes(Path(path).read_bytes(), str(path))
+
+
+def _parse_csv_fast(text: str) -> pd.DataFrame | None:
+    """pandas' C parser, or None when the input needs the careful parser."""
+    if not text.strip():
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a skipped line must not pass silently
+            raw = pd.read_csv(
+                io.StringIO(text, newline=""), dtype="str", keep_default_na=False,
+                on_bad_lines="warn", skip_blank_lines=True,
+            )  # fmt: skip
+    except Exception:
+        return None
+    # A short row is padded with NaN (a real empty cell reads as "").
+    return None if raw.isna().any().any() else raw
+
+
+def _parse_csv_slow(text: str, name: str, problems: list[Problem]) -> tuple[Any, Any]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        for row in reader:
+            if not row:
+                continue
+            if header is None:
+                header = row
+            elif len(row) != len(header):
+                problems.append(
+                    Problem(name, f"expected {len(header)} cells, found {len(row)}", len(rows) + 2)
+                )
+            else:
+                rows.append(row)
+                lines.append(len(rows) + 1)
+    except csv.Error as exc:
+        problems.append(Problem(name, f"malformed CSV: {exc}", len(rows) + 2))
+    if header is None:
+        problems.append(Problem(name, "empty file: expected a header line", 1))
+        return None, None
+    raw = pd.DataFrame(rows, columns=header, dtype="str")
+    return raw, np.asarray(lines, dtype=int)
+
+
+def _csv_extra(values: pd.Series) -> pd.Series:
+    """An extra CSV column: numbers and booleans become typed again, unless a
+    cell was neutralised (then the column was text)."""
+    if values.str.match(_NEUTRALISED).any():
+        return restore(values)
+    present = values[values != ""]
+    if present.empty:
+        return values
+    if present.isin(["True", "False"]).all():
+        return values.map({"True": True, "False": False, "": None}).astype("boolean")
+    if present.str.fullmatch(r"[+-]?\d{1,15}").all():
+        return pd.to_numeric(values.replace("", None)).astype("Int64")
+    if not present.map(lambda v: _FLOAT.fullmatch(v) is not None).all():
+        return values
+    # Python's float() is exact where a faster parser may round the last bit.
+    return pd.Series([float(v) if v else None for v in values], dtype="Float64")
+
+
+# ------------------------------------------------------- checking a read
+
+
+def check(raw: pd.DataFrame, *, file: str, lines: Sequence[int] | np.ndarray) -> Read:
+    """Turn whatever a reader parsed into a canonical frame plus problems.
+
+    ``lines[i]`` is the line number reported for row ``i``.
+    """
+    if raw.empty and not len(raw.columns):
+        return empty(), []
+    missing = [c for c in REQUIRED if c not in raw.columns]
+    if missing:
+        return empty(), [Problem(file, "missing column", 1, c) for c in missing]
+    lines = np.asarray(lines, dtype=int)
+    raw = raw.reset_index(drop=True)
+    problems: list[Problem] = []
+    for col in INT_COLUMNS:
+        if col in raw.columns:
+            ints, bad = _to_int64(raw[col], len(raw))
+            problems += _rows(file, lines, bad, col, "not a whole number")
+            raw[col] = ints
+    for col in STRING_COLUMNS:
+        if col in raw.columns and raw[col].dtype == object:
+            bad = raw[col].map(lambda v: isinstance(v, (dict, list, tuple))).astype(bool)
+            problems += _rows(file, lines, bad, col, "expected text")
+            raw[col] = raw[col].where(~bad, "")
+    frame = normalize(raw)
+    frame["span_text"] = _filled_span_text(frame)
+    problems += validate(frame, file=file, lines=lines)
+    return sort(frame), problems
+
+
+def validate(
+    frame: pd.DataFrame, *, file: str, lines: Sequence[int] | np.ndarray | None = None
+) -> list[Problem]:
+    """What is wrong with a canonical frame (spans, special rows, sources)."""
+    at = np.arange(2, len(frame) + 2) if lines is None else np.asarray(lines, dtype=int)
+    start, end = frame["span_start"], frame["span_end"]
+    both = (start.notna() & end.notna()).to_numpy(dtype=bool)
+    one = (start.notna() ^ end.notna()).to_numpy(dtype=bool)
+    lengths = frame["text"].str.len().to_numpy()
+    s = start.fillna(0).to_numpy(dtype="int64")
+    e = end.fillna(0).to_numpy(dtype="int64")
+    order = both & ((s < 0) | (e <= s))
+    beyond = both & ~order & (e > lengths)
+    problems = _rows(file, at, one, "span_end", "span_start and span_end go together")
+    problems += _rows(file, at, order, "span_end", "a span needs 0 <= span_start < span_end")
+    problems += _rows(file, at, beyond, "span_end", "the span ends beyond the sentence text")
+    ok = both & ~order & ~beyond
+    given = frame["span_text"].to_numpy(dtype=object)
+    texts = frame["text"].to_numpy(dtype=object)
+    wrong = np.zeros(len(frame), dtype=bool)
+    for i in np.flatnonzero(ok):  # only span rows: slicing has no vector form
+        wrong[i] = given[i] != texts[i][s[i] : e[i]]
+    problems += _rows(file, at, wrong, "span_text", "span_text is not text[span_start:span_end]")
+    stray = ~both & ~one & (frame["span_text"] != "").to_numpy(dtype=bool)
+    problems += _rows(file, at, stray, "span_text", "span_text without span_start and span_end")
+    no_task = (frame["task"] == "") & ((frame["value"] != "") | (frame["target"] != ""))
+    problems += _rows(file, at, no_task.to_numpy(dtype=bool) | (both & (frame["task"] == "")),
+                      "task", "a label needs a task")  # fmt: skip
+    for col in ("sentence_index", "label_set_version"):
+        negative = (frame[col] < 0).fillna(False).to_numpy(dtype=bool)
+        problems += _rows(file, at, negative, col, "must not be negative")
+    unknown = ~frame["source"].isin(["", *SOURCES])
+    problems += _rows(file, at, unknown.to_numpy(dtype=bool), "source",
+                      f"source is not one of {', '.join(SOURCES)}", severity="warning")  # fmt: skip
+    return problems + _label_conflicts(frame, at, file)
+
+
+def _label_conflicts(frame: pd.DataFrame, at: np.ndarray, file: str) -> list[Problem]:
+    """'No value applies' next to a value; a value both with and without cue
+    spans; the same label twice. Found through row hashes: no Python loop."""
+    labelled = (frame["task"] != "").to_numpy(dtype=bool)
+    if not labelled.any():
+        return []
+    group = [*SENTENCE_COLUMNS, "annotator", "task", "target"]
+    g = pd.util.hash_pandas_object(frame[group], index=False).to_numpy()
+    gv = pd.util.hash_pandas_object(frame[[*group, "value"]], index=False).to_numpy()
+    none = labelled & (frame["value"] == "").to_numpy(dtype=bool)
+    some = labelled & ~none
+    clash = some & np.isin(g, g[none])
+    spanned = frame["span_start"].notna().to_numpy(dtype=bool)
+    mixed = some & np.isin(gv, gv[some & spanned]) & np.isin(gv, gv[some & ~spanned])
+    twice = frame.duplicated([*group, "value", "span_start", "span_end"]).to_numpy(dtype=bool)
+    return (
+        _rows(file, at, clash, "value", "'no value applies' (empty value) next to a value")
+        + _rows(file, at, mixed, "span_start", "a value both with and without cue spans",
+                severity="warning")  # fmt: skip
+        + _rows(file, at, labelled & twice, "value", "the same label twice", severity="warning")
+    )
+
+
+def _rows(
+    file: str,
+    lines: np.ndarray,
+    mask: np.ndarray | pd.Series,
+    field: str,
+    message: str,
+    *,
+    severity: Severity = "error",
+) -> list[Problem]:
+    """One problem per flagged row, the first few of a kind, then a count."""
+    hits = np.flatnonzero(np.asarray(mask, dtype=bool))
+    out = [Problem(file, message, int(lines[i]), field, severity) for i in hits[:_MAX_PER_KIND]]
+    if len(hits) > _MAX_PER_KIND:
+        more = f"{message}: {len(hits) - _MAX_PER_KIND} more row(s) like this"
+        out.append(Problem(file, more, None, field, severity))
+    return out
+
+
+def _filled_span_text(frame: pd.DataFrame) -> pd.Series:
+    """span_text taken from the text where a file gave offsets only."""
+    need = frame["span_start"].notna() & frame["span_end"].notna() & (frame["span_text"] == "")
+    if not need.any():
+        return frame["span_text"]
+    out = frame["span_text"].astype(object)
+    for i in np.flatnonzero(need.to_numpy(dtype=bool)):
+        s, e = int(frame["span_start"].iat[i]), int(frame["span_end"].iat[i])
+        if 0 <= s < e <= len(frame["text"].iat[i]):
+            out.iat[i] = frame["text"].iat[i][s:e]
+    return out.astype("str")
+
+
+# ------------------------------------------------------- column coercion
+
+
+def _to_text(values: pd.Series | None, n: int) -> pd.Series:
+    if values is None:
+        return pd.Series([""] * n, dtype="str")
+    if values.dtype == "str":
+        return values.fillna("")
+    return values.astype(object).where(values.notna(), "").astype("str")
+
+
+def _to_int64(values: pd.Series | None, n: int) -> tuple[pd.Series, np.ndarray]:
+    """Whole numbers as Int64, and a mask of the cells that were not."""
+    if values is None:
+        return pd.Series([pd.NA] * n, dtype="Int64"), np.zeros(n, dtype=bool)
+    if isinstance(values.dtype, pd.Int64Dtype):
+        return values, np.zeros(n, dtype=bool)
+    if pd.api.types.is_integer_dtype(values.dtype) and values.dtype != bool:
+        return values.astype("Int64"), np.zeros(n, dtype=bool)
+    if values.dtype == "str":
+        obj = values.str.strip().astype(object)
+        missing = (obj.isna() | (obj == "")).to_numpy(dtype=bool)
+        odd = np.zeros(n, dtype=bool)
+    else:  # JSON gives any type: booleans, lists and the like are not numbers
+        obj = values.astype(object)
+        missing = obj.map(lambda v: v is None or v is pd.NA or v == "" or v != v)
+        missing = missing.to_numpy(dtype=bool)
+        flags = obj.map(lambda v: isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, str)))
+        odd = flags.to_numpy(dtype=bool) & ~missing
+    number = pd.to_numeric(obj.where(~(missing | odd), None), errors="coerce").astype("float64")
+    num = number.to_numpy()
+    whole = np.isfinite(num) & (np.abs(num) < _BIGGEST_INT)
+    whole[whole] = num[whole] == np.floor(num[whole])
+    bad = ~missing & (odd | ~whole)
+    result = pd.Series(np.where(whole & ~bad, num, np.nan)).astype("Int64")
+    return result, bad
+
+
+def _canonical_extra(values: pd.Series) -> pd.Series:
+    obj = values.reset_index(drop=True).astype(object)
+    missing = obj.isna() | obj.map(lambda v: isinstance(v, str) and v == "")
+    kind = pd.api.types.infer_dtype(obj[~missing], skipna=True)
+    present = obj.where(~missing, None)
+    if kind == "empty":
+        return pd.Series([""] * len(obj), dtype="str")
+    if kind == "boolean":
+        return present.astype("boolean")
+    if kind == "integer":
+        return pd.Series(present.tolist(), dtype="Int64")
+    if kind in ("floating", "mixed-integer-float", "decimal"):
+        return pd.Series([None if v is None else float(v) for v in present], dtype="Float64")
+    return obj.where(~missing, "").astype("str")
+
+
+# ------------------------------------------- helpers for the peer formats
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values, ``None`` for missing."""
+    rows: list[dict[str, Any]] = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return rows
+
+
+def sentence_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[c] for c in SENTENCE_COLUMNS)
+
+
+def is_unlabelled(row: Mapping[str, Any]) -> bool:
+    """An unlabelled row: no task, target, value or span."""
+    return not (row["task"] or row["target"] or row["value"] or row["span_start"] is not None)
+
+
+def label_meta(row: Mapping[str, Any], extras: Iterable[str]) -> dict[str, Any]:
+    """The fields of a row that peer formats have no place for, to be kept
+    in the metadata those tools carry along (empty ones left out)."""
+    meta = {k: row[k] for k in ("label_set", "label_set_version", "source", "created_at") if row[k]}
+    if row["label_set_version"] == 0:
+        meta["label_set_version"] = 0
+    extra = {c: row[c] for c in extras}
+    if extra:
+        meta["extra"] = extra
+    return meta
+
+
+def apply_meta(record: dict[str, Any], meta: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Fill a record's label fields from :func:`label_meta` output; without
+    metadata (a file the tool wrote), the label counts as imported."""
+    if meta is None:
+        record.setdefault("source", "import")
+        return record
+    for key in ("label_set", "label_set_version", "source", "created_at"):
+        record[key] = meta.get(key, "")
+    extra = meta.get("extra")
+    if isinstance(extra, dict):
+        record.update({k: v for k, v in extra.items() if k not in COLUMNS})
+    return record
+
+
+def decode(data: bytes, name: str) -> tuple[str, list[Problem]]:
+    """UTF-8 text (a byte-order mark is dropped); bad bytes are a problem."""
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problem = Problem(name, f"not UTF-8 text (byte {exc.start})", line)
+        return data.decode("utf-8-sig", errors="replace"), [problem]
+
+
+def json_lines(text: str, name: str, problems: list[Problem]) -> list[tuple[int, dict[str, Any]]]:
+    """The JSON objects of a JSON Lines text with their line numbers."""
+    out: list[tuple[int, dict[str, Any]]] = []
+    # Split on "\n" only: str.splitlines() would also split at U+2028 and
+    # other separators that JSON strings may hold unescaped.
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(name, f"malformed JSON: {exc.msg}", number))
+            continue
+        if isinstance(obj, dict):
+            out.append((number, obj))
+        else:
+            problems.append(Problem(name, "expected a JSON object", number))
+    return out
+
+
+def iso_utc(value: Any) -> str:
+    """A tool's timestamp (ISO text or seconds since 1970) as ISO-8601 UTC."""
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            moment = datetime.fromtimestamp(value, UTC)
+        elif isinstance(value, str) and value:
+            moment = datetime.fromisoformat(value)
+            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+        else:
+            return ""
+    except (ValueError, OverflowError, OSError):
+        return str(value)
+    return moment.astimezone(UTC).isoformat()

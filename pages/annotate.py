@@ -1,0 +1,140 @@
+"""Annotate: one sentence at a time, every decision on a key shown on its button."""
+
+import streamlit as st
+
+from annotator import display, queue
+from annotator.labelsets import localized
+from annotator.session import AnnotateSession
+from pages import ui
+
+md = display.escape_markdown
+store, labelset = ui.store(), ui.labelset()
+name = ui.ask_annotator()
+stance = next((t for t in labelset.tasks if t.kind == "stance"), None)
+
+with st.sidebar:
+    strategy = st.selectbox("Queue order", queue.strategy_names(), key="annotate.strategy")
+    all_tasks = [t.name for t in labelset.tasks]
+    tasks = st.multiselect("Tasks", all_tasks, default=all_tasks, key="annotate.tasks")
+    show_outlet = st.toggle("Show outlet", value=False, key="annotate.show_outlet")
+    lang = st.radio("Codebook language", ["id", "en"], horizontal=True, key="annotate.lang")
+
+session = AnnotateSession(
+    st.session_state, store=store, labelset=labelset, annotator=name, strategy=strategy, tasks=tasks
+)
+wanted = st.query_params.get("sentence", "")
+session.start(int(wanted) if wanted.isdigit() else None)
+view = session.view()
+total = ui.sentence_total()
+done = view.done if view else total
+st.progress(done / total if total else 0.0, text=f"{done} of {total} sentences labelled by you")
+if view is None:
+    if session.sentence_id is None:
+        st.success("Every sentence has a label from you. Thank you!")
+    else:
+        st.warning(f"There is no sentence {session.sentence_id}.")
+    st.button("Back to the queue", on_click=session.next, key="annotate.restart")
+    st.stop()
+st.query_params["sentence"] = str(view.sentence.id)
+
+doc = view.document
+where = f"{doc.outlet} · {doc.published}" if show_outlet else "outlet hidden"
+ui.text_line(
+    f"{doc.title or '(no headline)'} — sentence {view.sentence.position + 1} of {doc.sentence_count} · {where}"
+)
+draft = session.draft
+st.html(
+    display.context_html(
+        view.sentence.text,
+        before=view.before,
+        after=view.after,
+        mentions=view.mentions,
+        cues=view.cue_spans(draft),
+    )
+)
+if message := session.take_message():
+    st.warning(message)
+
+left, right = st.columns([3, 2])
+with left:
+    for i, key in enumerate(view.keys):
+        task = labelset.task(key[0])
+        assert task is not None
+        title = task.label(lang) + (f" → {key[1]}" if key[1] else "")
+        chosen = ", ".join(v or "none applies" for v in draft[key].values) or "—"
+        if i != view.focus:
+            st.button(
+                f"{md(title)}: {md(chosen)}",
+                key=f"annotate.task.{i}",
+                type="tertiary",
+                on_click=session.focus_on,
+                args=(i,),
+            )
+            continue
+        st.markdown(f"**▶ {md(title)}**")
+        row = st.container(horizontal=True)
+        for value in task.values:
+            row.button(
+                md(value.label(lang)),
+                key=f"annotate.value.{value.name}",
+                shortcut=task.key_of(value.name),
+                on_click=session.press,
+                args=(key, value.name),
+                type="primary" if value.name in draft[key].values else "secondary",
+            )
+        if task.kind == "multi":
+            row.button(
+                "None applies",
+                key="annotate.value.none",
+                shortcut="N",
+                on_click=session.press,
+                args=(key, ""),
+                type="primary" if draft[key].values == ("",) else "secondary",
+            )
+        for value in (v for v in task.values if v.cue and v.name in draft[key].values):
+            widget = f"annotate.cue.{view.sentence.id}.{key[0]}.{key[1]}.{value.name}"
+            st.pills(
+                f"Cue words for {md(value.label(lang))}: click the words that signal it",
+                list(range(len(view.words))),
+                format_func=lambda j: md(view.words[j].text),
+                selection_mode="multi",
+                default=view.selected_words(draft[key], value.name),
+                key=widget,
+                on_change=lambda k=key, v=value.name, w=widget: session.set_cues(
+                    k, v, st.session_state[w]
+                ),
+            )
+    others = (
+        [t.name for t in stance.targets if (stance.name, t.name) not in view.keys] if stance else []
+    )
+    if stance and stance.name in tasks and others:
+        widget = f"annotate.add_target.{view.sentence.id}"
+        st.selectbox(
+            "Add a stance target the sentence does not name",
+            [""] + others,
+            key=widget,
+            on_change=lambda: session.add_target(st.session_state[widget]),
+        )
+with right:
+    focused = labelset.task(view.keys[view.focus][0]) if view.keys else None
+    if focused is not None:
+        st.caption(md(localized(focused.question, lang)))
+        for value in focused.values:
+            st.caption(
+                f"**{focused.key_of(value.name)} · {md(value.label(lang))}**: "
+                f"{md(localized(value.definition, lang))} _{md(localized(value.example, lang))}_"
+            )
+
+nav = st.container(horizontal=True)
+nav.button(
+    "Save & next", key="annotate.save", shortcut="Enter", on_click=session.save, type="primary"
+)
+nav.button("Previous", key="annotate.previous", shortcut="Left", on_click=session.previous)
+nav.button("Skip", key="annotate.skip", shortcut="Right", on_click=session.next)
+nav.button("Undo", key="annotate.undo", shortcut="U", on_click=session.undo)
+nav.button(
+    "Previous task", key="annotate.up", shortcut="Up", on_click=session.move_focus, args=(-1,)
+)
+nav.button(
+    "Next task", key="annotate.down", shortcut="Down", on_click=session.move_focus, args=(1,)
+)

@@ -1,0 +1,124 @@
+"""Import: upload or paste articles, preview sentences and removed boilerplate, then commit.
+Exported label sets (tidy CSV/JSONL/Parquet, Label Studio, doccano, Prodigy) come in here too."""
+
+import pandas as pd
+import streamlit as st
+
+from annotator import corpus, readers
+from annotator.exchange import FORMATS, format_for
+from annotator.exchange.database import import_frame
+from annotator.problems import Problem
+from pages import ui
+
+store = ui.store()
+st.title("Import")
+round_ = st.session_state.setdefault("import.round", 0)  # a new round clears the inputs
+
+
+def show_problems(problems: tuple[Problem, ...] | list[Problem]) -> None:
+    for p in problems:
+        (st.error if p.severity == "error" else st.warning)(str(p), icon="⚠️")
+
+
+articles_tab, labels_tab = st.tabs(["Articles", "Label sets"])
+with articles_tab:
+    files = st.file_uploader(
+        "Article files",
+        accept_multiple_files=True,
+        key=f"import.files.{round_}",
+        type=[ext.lstrip(".") for ext in readers.FORMATS],
+    )
+    pasted = st.text_area("…or paste one article", key=f"import.paste.{round_}", height=160)
+    c1, c2, c3, c4 = st.columns(4)
+    outlet = c1.text_input("Outlet", key="import.outlet")
+    title = c2.text_input("Title", key="import.title")
+    published = c3.text_input("Published (YYYY-MM-DD)", key="import.published")
+    language = c4.selectbox("Language", ["guess", "id", "en"], key="import.language")
+    options = {
+        "outlet": outlet or None,
+        "title": title or None,
+        "published": published or None,
+        "language": None if language == "guess" else language,
+    }
+    found: list[readers.RawArticle] = []
+    problems: list[Problem] = []
+    for upload in files or []:
+        articles, file_problems = readers.read_articles(upload.getvalue(), upload.name, **options)
+        found += articles
+        problems += file_problems
+    if pasted.strip():
+        articles, file_problems = readers.read_articles(
+            pasted.encode(), "pasted text.txt", **options
+        )
+        found += articles
+        problems += file_problems
+    if found or problems:
+        preview = corpus.import_articles(store, found, dry_run=True, read_problems=problems)
+        show_problems(preview.problems)
+        st.subheader(
+            f"Preview: {len(preview.documents)} document(s), {preview.sentence_count} sentence(s)"
+        )
+        for i, doc in enumerate(preview.documents):
+            with st.expander(
+                f"{doc.outlet} · {doc.title or '(no headline)'} · {len(doc.sentences)} sentences"
+            ):
+                st.dataframe(
+                    pd.DataFrame({"sentence": doc.sentence_texts()}), key=f"import.sentences.{i}"
+                )
+                st.caption(f"Removed as boilerplate: {len(doc.removed)} line(s)")
+                st.dataframe(
+                    pd.DataFrame(
+                        [(r.line, r.reason, r.text) for r in doc.removed],
+                        columns=["line", "reason", "text"],
+                    ),
+                    key=f"import.removed.{i}",
+                )
+        if (
+            preview.ok
+            and preview.documents
+            and st.button(
+                f"Import {len(preview.documents)} document(s)", type="primary", key="import.commit"
+            )
+        ):
+            report = corpus.import_articles(
+                store, found, created_by=ui.annotator(), read_problems=problems
+            )
+            if report.stored:
+                st.session_state["import.round"] = round_ + 1
+                st.session_state["import.done"] = (
+                    f"Imported {len(report.documents)} document(s), {report.sentence_count} sentence(s)."
+                )
+                st.rerun()
+            show_problems(report.problems)
+    if done := st.session_state.pop("import.done", None):
+        st.success(done)
+
+with labels_tab:
+    st.caption(
+        "Formats: " + ", ".join(sorted(FORMATS)) + ". Missing tasks, targets and values are added "
+        "to the label set as a new version; nothing is stored if any row is wrong."
+    )
+    upload = st.file_uploader(
+        "Label-set file",
+        key=f"import.labels.{round_}",
+        type=sorted({f.extension.lstrip(".") for f in FORMATS.values()}),
+    )
+    if upload is not None and st.button(
+        "Import labels", type="primary", key="import.labels_commit"
+    ):
+        frame, read_problems = format_for(upload.name, data=upload.getvalue()).from_bytes(
+            upload.getvalue(), upload.name
+        )
+        show_problems(read_problems)
+        if not any(p.severity == "error" for p in read_problems):
+            report = import_frame(
+                store, frame, source_name=upload.name, annotator=ui.annotator() or "import"
+            )
+            show_problems(report.problems)
+            if report.stored:
+                st.success(
+                    f"{report.labels_added} label row(s) added, {report.labels_unchanged} already present, "
+                    f"{report.documents_created} document(s) created."
+                )
+                if report.label_set_additions:
+                    st.info("Added to the label set: " + ", ".join(report.label_set_additions))
