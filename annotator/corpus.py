@@ -134,7 +134,8 @@ def import_articles(
         problems.extend(found)
         if document is not None:
             prepared.append(document)
-    uids = [d.uid for d in prepared]
+    # One id for two different texts is an error; the same text twice is a duplicate.
+    uids = [uid for uid, _ in {(d.uid, d.content_hash) for d in prepared}]
     for uid in sorted({u for u in uids if uids.count(u) > 1}):
         problems.append(
             Problem("<import>", f"document id {uid!r} is used by more than one article")

@@ -94,6 +94,7 @@ _CAN_END = frozenset(
 )
 
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
+_INITIAL = re.compile(r"[A-Z]\.\s")
 
 
 def split_sentences(text: str, *, language: str = "id") -> list[Span]:
@@ -126,7 +127,7 @@ def _split_line(text: str, start: int, end: int, spans: list[Span]) -> None:
         punct, following = m.group(1), m.group(2)
         if not _starts_sentence(following):
             continue
-        if punct == "." and not _ends_with_period(text, m.start(), following, sentence_start):
+        if punct == "." and not _ends_with_period(text, m.start(), m.start(2), sentence_start):
             continue
         boundary = m.end()
         if quotes is None:
@@ -147,7 +148,7 @@ def _starts_sentence(char: str) -> bool:
     return not (char.islower() or char in "–—-,;:)]}”’»")
 
 
-def _ends_with_period(text: str, period: int, following: str, sentence_start: int) -> bool:
+def _ends_with_period(text: str, period: int, following_at: int, sentence_start: int) -> bool:
     """Whether the single ``.`` at ``period`` ends the sentence.
 
     Only text from ``sentence_start`` on is consulted, so re-splitting one
@@ -159,6 +160,7 @@ def _ends_with_period(text: str, period: int, following: str, sentence_start: in
     token = before.rsplit(None, 1)[-1]
     token_start = period - len(token)
     word = token.lstrip(_OPENERS)
+    following = text[following_at]
     if not word:
         return True
     if word in _TITLES:
@@ -172,6 +174,8 @@ def _ends_with_period(text: str, period: int, following: str, sentence_start: in
     if word.isdigit() and token_start == sentence_start:  # "1." numbering a list item
         return False
     if len(word) == 1 and word.isupper():
+        if _INITIAL.match(text, following_at):  # "B. J. Habibie"
+            return False
         return not _is_initial(text, token_start, sentence_start)
     return True
 

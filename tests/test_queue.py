@@ -1,0 +1,88 @@
+"""Queue strategies: one contract over every registered strategy, plus each one's order."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotator import annotations as ann
+from annotator import queue
+from annotator.annotations import Choice, Decision
+from annotator.labelsets import LabelSet
+from annotator.storage import Store
+from annotator.storage import texts as texts_sql
+
+
+def _label(store: Store, labelset: LabelSet, sentence_id: int, who: str = "ani") -> None:
+    ann.save(
+        store,
+        sentence_id=sentence_id,
+        annotator=who,
+        decisions=[Decision("bias", "", (Choice("biased"),))],
+        labelset=labelset,
+    )
+
+
+@pytest.mark.parametrize("name", queue.strategy_names())
+def test_every_strategy_offers_only_unlabelled_sentences_until_exhausted(
+    store: Store, labelset: LabelSet, name: str
+) -> None:
+    strategy = queue.get_strategy(name)
+    with store.read() as conn:
+        total = texts_sql.count_sentences(conn)
+    seen: list[int] = []
+    after = None
+    for _ in range(total):
+        sid = strategy.next_sentence(store, "ani", after=after)
+        assert sid not in seen
+        seen.append(sid)
+        _label(store, labelset, sid)
+        after = sid
+    assert len(seen) == total
+    with pytest.raises(queue.QueueExhausted):
+        strategy.next_sentence(store, "ani", after=after)
+
+
+@pytest.mark.parametrize("name", queue.strategy_names())
+def test_every_strategy_ignores_other_annotators_labels(store: Store, labelset: LabelSet, name: str) -> None:
+    for sid in range(1, 30):
+        _label(store, labelset, sid, who="budi")
+    sid = queue.get_strategy(name).next_sentence(store, "ani")
+    assert 1 <= sid
+
+
+_examples = iter(range(10**6))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(labelled=st.sets(st.integers(min_value=1, max_value=58), max_size=57), after=st.integers(0, 58))
+def test_the_queue_never_returns_a_labelled_sentence(
+    store: Store, labelset: LabelSet, labelled: set[int], after: int
+) -> None:
+    who = f"annotator-{next(_examples)}"  # a fresh annotator per example: no state carries over
+    for sid in labelled:
+        _label(store, labelset, sid, who=who)
+    for name in queue.strategy_names():
+        assert queue.get_strategy(name).next_sentence(store, who, after=after) not in labelled
+
+
+def test_sequential_goes_in_reading_order_and_wraps_around(store: Store, labelset: LabelSet) -> None:
+    seq = queue.get_strategy("sequential")
+    assert seq.next_sentence(store, "ani") == 1
+    assert seq.next_sentence(store, "ani", after=10) == 11
+    for sid in range(11, 59):
+        _label(store, labelset, sid)
+    assert seq.next_sentence(store, "ani", after=20) == 1
+
+
+def test_random_order_is_stable_for_a_reload_and_differs_between_annotators(store: Store) -> None:
+    shuffled = queue.get_strategy("random")
+    assert shuffled.next_sentence(store, "ani") == shuffled.next_sentence(store, "ani")
+    firsts = {shuffled.next_sentence(store, name) for name in ("ani", "budi", "citra", "dewi", "eko")}
+    assert len(firsts) > 1
+
+
+def test_an_unknown_strategy_names_the_known_ones() -> None:
+    with pytest.raises(KeyError, match="sequential"):
+        queue.get_strategy("psychic")
