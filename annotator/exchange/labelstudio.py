@@ -204,7 +204,10 @@ def _task_rows(task: dict[str, Any], where: Where, problems: list[Problem]) -> l
             if not isinstance(item, dict) or item.get("was_cancelled"):
                 continue
             if kind == "predictions":
-                default = {"annotator": str(item.get("model_version") or "model"), "source": "model"}
+                default = {
+                    "annotator": str(item.get("model_version") or "model"),
+                    "source": "model",
+                }
             else:
                 default = {"annotator": _user(item.get("completed_by"))}
             default["created_at"] = iso_utc(item.get("created_at"))

@@ -382,8 +382,14 @@ def _label_conflicts(frame: pd.DataFrame, at: np.ndarray, file: str) -> list[Pro
     twice = frame.duplicated([*group, "value", "span_start", "span_end"]).to_numpy(dtype=bool)
     return (
         _rows(file, at, clash, "value", "'no value applies' (empty value) next to a value")
-        + _rows(file, at, mixed, "span_start", "a value both with and without cue spans",
-                severity="warning")  # fmt: skip
+        + _rows(
+            file,
+            at,
+            mixed,
+            "span_start",
+            "a value both with and without cue spans",
+            severity="warning",
+        )  # fmt: skip
         + _rows(file, at, labelled & twice, "value", "the same label twice", severity="warning")
     )
 
@@ -446,7 +452,9 @@ def _to_int64(values: pd.Series | None, n: int) -> tuple[pd.Series, np.ndarray]:
         obj = values.astype(object)
         missing = obj.map(lambda v: v is None or v is pd.NA or v == "" or v != v)
         missing = missing.to_numpy(dtype=bool)
-        flags = obj.map(lambda v: isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, str)))
+        flags = obj.map(
+            lambda v: isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, str))
+        )
         odd = flags.to_numpy(dtype=bool) & ~missing
     number = pd.to_numeric(obj.where(~(missing | odd), None), errors="coerce").astype("float64")
     num = number.to_numpy()
