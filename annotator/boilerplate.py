@@ -205,9 +205,9 @@ def clean(text: str, *, language: str = "id") -> Cleaned:
                 kept_lines.append(number)
                 continue
             removed.append(RemovedLine(number, piece, reason))
-            if title_at is None and not kept and reason == NO_SENTENCE_END:
-                if _looks_like_headline(piece):
-                    title_at = len(removed) - 1
+            first_headline = title_at is None and not kept and reason == NO_SENTENCE_END
+            if first_headline and _looks_like_headline(piece):
+                title_at = len(removed) - 1
     title = None
     if title_at is not None:
         headline = removed[title_at]

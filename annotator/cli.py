@@ -18,8 +18,8 @@ from pathlib import Path
 from annotator import __version__, labelsets, outlets
 from annotator.bootstrap import LABELS_DIR, PROJECT_ROOT, bootstrap
 from annotator.corpus import import_paths
-from annotator.exchange import FORMATS, format_for
-from annotator.exchange.database import export_files, import_frame
+from annotator.exchange import FORMATS
+from annotator.exchange.database import export_files, import_file
 from annotator.problems import InputError, Problem
 from annotator.storage import ENV_VAR, Store, open_store
 
@@ -85,15 +85,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _import_labels(store: Store, paths: list[Path], args: argparse.Namespace) -> int:
     for path in paths:
-        fmt = FORMATS[args.format] if args.format else format_for(path)
-        frame, problems = fmt.read(path)
-        _print_problems(problems)
-        if any(p.severity == "error" for p in problems):
-            raise CommandError(f"nothing imported from {path}: it has errors")
-        report = import_frame(
+        report = import_file(
             store,
-            frame,
-            source_name=str(path),
+            path.read_bytes(),
+            str(path),
+            format_name=args.format,
             annotator=args.annotator or "import",
             dry_run=args.dry_run,
         )
@@ -101,13 +97,12 @@ def _import_labels(store: Store, paths: list[Path], args: argparse.Namespace) ->
         if not report.ok:
             raise CommandError(f"nothing imported from {path}: it has errors")
         if report.label_set_additions:
-            print(
-                f"label set: added {', '.join(report.label_set_additions)}"
-                + (f" (version {report.label_set_version})" if report.label_set_version else "")
-            )
+            version = f" (version {report.label_set_version})" if report.label_set_version else ""
+            print(f"label set: added {', '.join(report.label_set_additions)}{version}")
         print(
-            f"{path}: {report.labels_added} label row(s) added, {report.labels_unchanged} already present; "
-            f"{report.documents_created} document(s) and {report.sentences_created} sentence(s) created"
+            f"{path}: {report.labels_added} label row(s) added, {report.labels_unchanged} already "
+            f"present; {report.documents_created} document(s) and {report.sentences_created} "
+            "sentence(s) created"
         )
     return 0
 

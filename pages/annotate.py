@@ -111,7 +111,7 @@ with left:
         widget = f"annotate.add_target.{view.sentence.id}"
         st.selectbox(
             "Add a stance target the sentence does not name",
-            [""] + others,
+            ["", *others],
             key=widget,
             on_change=lambda: session.add_target(st.session_state[widget]),
         )

@@ -5,8 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from annotator import corpus, readers
-from annotator.exchange import FORMATS, format_for
-from annotator.exchange.database import import_frame
+from annotator.exchange import FORMATS
+from annotator.exchange.database import import_file
 from annotator.problems import Problem
 from pages import ui
 
@@ -106,19 +106,14 @@ with labels_tab:
     if upload is not None and st.button(
         "Import labels", type="primary", key="import.labels_commit"
     ):
-        frame, read_problems = format_for(upload.name, data=upload.getvalue()).from_bytes(
-            upload.getvalue(), upload.name
+        report = import_file(
+            store, upload.getvalue(), upload.name, annotator=ui.annotator() or "import"
         )
-        show_problems(read_problems)
-        if not any(p.severity == "error" for p in read_problems):
-            report = import_frame(
-                store, frame, source_name=upload.name, annotator=ui.annotator() or "import"
+        show_problems(report.problems)
+        if report.stored:
+            st.success(
+                f"{report.labels_added} label row(s) added, {report.labels_unchanged} already "
+                f"present, {report.documents_created} document(s) created."
             )
-            show_problems(report.problems)
-            if report.stored:
-                st.success(
-                    f"{report.labels_added} label row(s) added, {report.labels_unchanged} already present, "
-                    f"{report.documents_created} document(s) created."
-                )
-                if report.label_set_additions:
-                    st.info("Added to the label set: " + ", ".join(report.label_set_additions))
+            if report.label_set_additions:
+                st.info("Added to the label set: " + ", ".join(report.label_set_additions))

@@ -11,8 +11,12 @@ from annotator.storage import Store
 from annotator.storage import labels as labels_sql
 
 
-def _save(store: Store, labelset: LabelSet, sentence_id: int, *decisions: Decision, who: str = "ani") -> int | None:
-    return ann.save(store, sentence_id=sentence_id, annotator=who, decisions=decisions, labelset=labelset)
+def _save(
+    store: Store, labelset: LabelSet, sentence_id: int, *decisions: Decision, who: str = "ani"
+) -> int | None:
+    return ann.save(
+        store, sentence_id=sentence_id, annotator=who, decisions=decisions, labelset=labelset
+    )
 
 
 def _stance(value: str, target: str = "Elon Musk") -> Decision:
@@ -20,7 +24,13 @@ def _stance(value: str, target: str = "Elon Musk") -> Decision:
 
 
 def test_a_save_stores_rows_with_version_and_source(store: Store, labelset: LabelSet) -> None:
-    revision = _save(store, labelset, 1, _stance("against"), Decision("frames", "", (Choice("economic"), Choice("political"))))
+    revision = _save(
+        store,
+        labelset,
+        1,
+        _stance("against"),
+        Decision("frames", "", (Choice("economic"), Choice("political"))),
+    )
     assert revision is not None
     with store.read() as conn:
         rows = labels_sql.revision_labels(conn, revision)
@@ -43,7 +53,9 @@ def test_saving_the_same_state_again_writes_nothing(store: Store, labelset: Labe
 
 def test_only_changed_decisions_are_written(store: Store, labelset: LabelSet) -> None:
     _save(store, labelset, 1, _stance("favor"), Decision("bias", "", (Choice("biased"),)))
-    revision = _save(store, labelset, 1, _stance("favor"), Decision("bias", "", (Choice("not-biased"),)))
+    revision = _save(
+        store, labelset, 1, _stance("favor"), Decision("bias", "", (Choice("not-biased"),))
+    )
     with store.read() as conn:
         assert [r.task for r in labels_sql.revision_labels(conn, revision)] == ["bias"]  # type: ignore[arg-type]
 
@@ -73,7 +85,9 @@ def test_invalid_decisions_are_refused_and_nothing_is_stored(
 
 def test_none_applies_is_a_stored_label(store: Store, labelset: LabelSet) -> None:
     _save(store, labelset, 2, Decision("frames", "", (Choice(""),)))
-    assert ann.current_decisions(store, 2, "ani") == {("frames", ""): Decision("frames", "", (Choice(""),))}
+    assert ann.current_decisions(store, 2, "ani") == {
+        ("frames", ""): Decision("frames", "", (Choice(""),))
+    }
     with store.read() as conn:
         assert labels_sql.is_labelled(conn, 2, "ani")
 
@@ -84,7 +98,9 @@ def test_cue_spans_are_stored_per_value(store: Store, labelset: LabelSet) -> Non
     assert ann.current_decisions(store, 1, "ani")[("bias", "")] == decision.normalized()
 
 
-def test_undo_restores_the_previous_state_and_keeps_history(store: Store, labelset: LabelSet) -> None:
+def test_undo_restores_the_previous_state_and_keeps_history(
+    store: Store, labelset: LabelSet
+) -> None:
     _save(store, labelset, 1, _stance("favor"))
     _save(store, labelset, 1, _stance("against"))
     undone = ann.undo(store, "ani")
@@ -107,7 +123,9 @@ def test_undo_twice_goes_back_two_saves_then_stops(store: Store, labelset: Label
 def test_undo_touches_only_the_annotators_own_saves(store: Store, labelset: LabelSet) -> None:
     _save(store, labelset, 1, _stance("favor"), who="budi")
     assert ann.undo(store, "ani") is None
-    assert ann.decisions_by_annotator(store, 1) == {"budi": {("stance", "Elon Musk"): _stance("favor")}}
+    assert ann.decisions_by_annotator(store, 1) == {
+        "budi": {("stance", "Elon Musk"): _stance("favor")}
+    }
 
 
 def test_choose_sets_toggles_and_excludes(labelset: LabelSet) -> None:
@@ -127,8 +145,15 @@ def test_choose_sets_toggles_and_excludes(labelset: LabelSet) -> None:
 def test_with_cues_replaces_the_spans_of_one_value() -> None:
     decision = Decision("frames", "", (Choice("economic"), Choice("political", 0, 3)))
     updated = ann.with_cues(decision, "economic", [(4, 9), (12, 15)])
-    assert updated.choices == (Choice("economic", 4, 9), Choice("economic", 12, 15), Choice("political", 0, 3))
-    assert ann.with_cues(updated, "economic", []).choices == (Choice("economic"), Choice("political", 0, 3))
+    assert updated.choices == (
+        Choice("economic", 4, 9),
+        Choice("economic", 12, 15),
+        Choice("political", 0, 3),
+    )
+    assert ann.with_cues(updated, "economic", []).choices == (
+        Choice("economic"),
+        Choice("political", 0, 3),
+    )
     assert ann.with_cues(decision, "health", [(0, 1)]) == decision
 
 

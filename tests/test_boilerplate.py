@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotator.boilerplate import Cleaned, RemovedLine, clean
 
@@ -12,61 +14,61 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 # Ground truth: every paragraph of the articles, in order, nothing else.
 BBC_BODY = [
-    'Wawancara Elon Musk dengan calon presiden dari Partai Republik Donald Trump dirusak oleh masalah teknis setelah miliarder teknologi itu terkena serangan dunia maya.',
-    'Percakapan panjang, yang menurut Musk ditujukan untuk “pemilih independen yang berpikiran terbuka”, terlambat lebih dari 40 menit karena banyak pengguna kesulitan mendapatkan akses.',
-    'Musk, mantan pemilik X di Twitter, mengatakan serangan penolakan layanan terdistribusi (DDoS) “menjenuhkan semua lini data kami”.',
-    'Di akhir percakapan dua jam tersebut, Trump semakin menegaskan persetujuannya terhadap Trump dan meminta pemilih moderat untuk mendukung kampanye Partai Republik.',
-    '“Ini adalah masa depan yang menarik dan menginspirasi yang dapat dinantikan orang-orang dan penuh harapan serta bersemangat mengenai apa yang akan terjadi selanjutnya,” kata Musk.',
-    'Percakapan tersebut mengambil arah yang kurang menguntungkan.',
-    'Lebih dari 20 menit setelah percakapan, Musk menyalahkan “serangan DDOS besar-besaran terhadap X” atas masalah dalam postingan tersebut, karena banyak pengguna mengalami kesulitan mengakses streaming langsung.',
-    'Serangan penolakan layanan terdistribusi – atau serangan DDoS – adalah upaya untuk membuat situs web sulit digunakan atau membebani situs secara berlebihan sehingga tidak dapat diakses.',
-    'Setelah percakapan antara kedua pria tersebut dimulai, Musk mengatakan dugaan serangan siber tersebut menunjukkan keengganan AS untuk mendengarkan Trump.',
-    'Tidak jelas apa yang menyebabkan masalah teknis dalam percakapan audio X atau siapa yang berada di balik dugaan serangan tersebut.',
-    '“Serangan DDoS mengirimkan sejumlah besar sinyal untuk mengganggu target online,” kata Anthony Lim, direktur Pusat Kajian Internasional dan Dunia Maya Strategis di Singapura, kepada BBC.',
-    '“Ini tidak mungkin hanya mempengaruhi satu layanan atau fitur di sebuah situs web.”',
-    'Mei 2023 menandai masuknya Gubernur Florida Ron DeSantis ke dalam pemilihan presiden. Masukkan X dan lihat streaming langsung tidak berfungsi.',
-    'Percakapan tentang X terjadi ketika Trump, mantan presiden dan calon presiden dari Partai Republik, mencoba mengatur ulang kampanye pemilihannya kembali.',
-    'Jajak pendapat menunjukkan bahwa pencalonan Wakil Presiden Kamala Harris dari Partai Demokrat telah membuat persaingan untuk menduduki Gedung Putih semakin ketat.',
-    'Kampanye Harris mendapatkan momentum setelah ia menjadi pembawa standar Partai Demokrat ketika Presiden Joe Biden keluar dari pencalonan bulan lalu.',
-    'Minggu depan, Harris dan pasangannya, Gubernur Minnesota Tim Walz, bisa mendapatkan dukungan lebih lanjut dari Konvensi Nasional Partai Demokrat di Chicago.',
-    'Tim kampanye Trump berterus terang mengenai Harris yang tidak melakukan wawancara dan hanya menjawab sedikit pertanyaan dari wartawan sejak menerima nominasi tersebut bulan lalu.',
-    'Pada hari Senin, Trump mengatakan “menyenangkan memiliki forum seperti ini” di X, di mana ia dapat berbicara panjang lebar.',
-    'Musk, yang menjadi pembawa acara acara tersebut, telah menjadi suara yang semakin berpengaruh dalam politik.',
-    'Dia memiliki lebih dari 190 juta pengikut di X, di mana dia sering terlibat dalam kontroversi politik.',
-    'Dia juga baru-baru ini berpartisipasi dalam komite politik baru yang mendukung kampanye Trump.',
-    'Hubungan antara kedua pria ini telah berubah selama bertahun-tahun, dan mereka pernah saling bertukar olok-olok secara online di masa lalu.',
-    'Namun percakapan hari Senin antara keduanya berlangsung akrab dan tidak pernah konfrontatif.',
-    'Meski skeptis terhadap kendaraan listrik, Trump sebelumnya berjanji untuk mengurangi subsidi federal, dan memuji produsen mobil Tesla, yang juga dimiliki Musk.',
-    'Dia baru-baru ini mengatakan bahwa dia “tidak punya pilihan” selain mendukung kendaraan listrik karena dukungan dari Musk, dan pada hari Senin menyebut produk Tesla “hebat.”',
-    'Musk mengatakan dia terbuka terhadap dukungan pemerintahan Trump terhadap usulan “komisi efisiensi pemerintah”.',
-    'Menjelang perbincangan penting di situs media sosial yang dapat diakses oleh pengguna Eropa, kepala industri UE Thierry Breton mengatakan kepada Musk melalui surat untuk mematuhi undang-undang konten digital UE.',
-    'UE mencurigai X melanggar aturannya dalam memerangi konten ilegal dan disinformasi.',
-    'Sebagai tanggapan, Kepala Eksekutif X Linda Yaccarino menyebutnya sebagai “upaya yang belum pernah terjadi sebelumnya untuk memperluas undang-undang yang dimaksudkan untuk diterapkan di Eropa hingga aktivitas politik di AS.”',
-    '“Hal ini juga menyemangati warga Eropa, menunjukkan bahwa mereka tidak dapat mendengarkan pembicaraan dan menarik kesimpulan sendiri.”',
-    'Senin menandai kembalinya X/Twitter ke Trump, yang dikeluarkan dari platform tersebut setelah kerusuhan Capitol pada 6 Januari 2021.',
-    'Selain iklan kampanye di akun Trump pada hari Senin, Musk hanya memposting satu kali – foto mug dan tautan ke situs kampanyenya – setahun yang lalu ketika dia mengaktifkan kembali akun X-nya pada tahun 2022.',
-    'Tidak jelas apakah Trump, yang sering memposting di situs sosial Truth miliknya, akan terus memposting lebih sering di X.',
-    'Wawancara pada hari Senin menyentuh berbagai topik, mulai dari upaya pembunuhan terhadap Trump pada rapat umum di Pennsylvania bulan lalu hingga keinginannya agar AS memperoleh sistem pertahanan rudal “Iron Dome” yang mirip dengan yang ada di Israel dan merupakan bagian penting dari kampanye Trump. – Migrasi.',
-    'Trump juga mempertimbangkan untuk menutup Departemen Pendidikan federal dan mengalihkan tanggung jawab tersebut ke negara bagian sebagai salah satu langkah pertamanya jika ia memenangkan pemilu bulan November.',
-    'Calon presiden dari Partai Republik itu juga berbicara tentang keputusan Biden untuk mundur dari pencalonan setelah kinerja debat yang buruk dan tekanan dari anggota parlemen Demokrat yang rentan, dan menggambarkannya sebagai sebuah “kudeta”.',
-    'Biden, dalam wawancara akhir pekan dengan CBS, mengatakan dia mundur karena dia khawatir pertikaian mengenai pencalonannya akan menjadi “gangguan nyata” menjelang pemilu.',
+    "Wawancara Elon Musk dengan calon presiden dari Partai Republik Donald Trump dirusak oleh masalah teknis setelah miliarder teknologi itu terkena serangan dunia maya.",
+    "Percakapan panjang, yang menurut Musk ditujukan untuk “pemilih independen yang berpikiran terbuka”, terlambat lebih dari 40 menit karena banyak pengguna kesulitan mendapatkan akses.",
+    "Musk, mantan pemilik X di Twitter, mengatakan serangan penolakan layanan terdistribusi (DDoS) “menjenuhkan semua lini data kami”.",
+    "Di akhir percakapan dua jam tersebut, Trump semakin menegaskan persetujuannya terhadap Trump dan meminta pemilih moderat untuk mendukung kampanye Partai Republik.",
+    "“Ini adalah masa depan yang menarik dan menginspirasi yang dapat dinantikan orang-orang dan penuh harapan serta bersemangat mengenai apa yang akan terjadi selanjutnya,” kata Musk.",
+    "Percakapan tersebut mengambil arah yang kurang menguntungkan.",
+    "Lebih dari 20 menit setelah percakapan, Musk menyalahkan “serangan DDOS besar-besaran terhadap X” atas masalah dalam postingan tersebut, karena banyak pengguna mengalami kesulitan mengakses streaming langsung.",
+    "Serangan penolakan layanan terdistribusi – atau serangan DDoS – adalah upaya untuk membuat situs web sulit digunakan atau membebani situs secara berlebihan sehingga tidak dapat diakses.",
+    "Setelah percakapan antara kedua pria tersebut dimulai, Musk mengatakan dugaan serangan siber tersebut menunjukkan keengganan AS untuk mendengarkan Trump.",
+    "Tidak jelas apa yang menyebabkan masalah teknis dalam percakapan audio X atau siapa yang berada di balik dugaan serangan tersebut.",
+    "“Serangan DDoS mengirimkan sejumlah besar sinyal untuk mengganggu target online,” kata Anthony Lim, direktur Pusat Kajian Internasional dan Dunia Maya Strategis di Singapura, kepada BBC.",
+    "“Ini tidak mungkin hanya mempengaruhi satu layanan atau fitur di sebuah situs web.”",
+    "Mei 2023 menandai masuknya Gubernur Florida Ron DeSantis ke dalam pemilihan presiden. Masukkan X dan lihat streaming langsung tidak berfungsi.",
+    "Percakapan tentang X terjadi ketika Trump, mantan presiden dan calon presiden dari Partai Republik, mencoba mengatur ulang kampanye pemilihannya kembali.",
+    "Jajak pendapat menunjukkan bahwa pencalonan Wakil Presiden Kamala Harris dari Partai Demokrat telah membuat persaingan untuk menduduki Gedung Putih semakin ketat.",
+    "Kampanye Harris mendapatkan momentum setelah ia menjadi pembawa standar Partai Demokrat ketika Presiden Joe Biden keluar dari pencalonan bulan lalu.",
+    "Minggu depan, Harris dan pasangannya, Gubernur Minnesota Tim Walz, bisa mendapatkan dukungan lebih lanjut dari Konvensi Nasional Partai Demokrat di Chicago.",
+    "Tim kampanye Trump berterus terang mengenai Harris yang tidak melakukan wawancara dan hanya menjawab sedikit pertanyaan dari wartawan sejak menerima nominasi tersebut bulan lalu.",
+    "Pada hari Senin, Trump mengatakan “menyenangkan memiliki forum seperti ini” di X, di mana ia dapat berbicara panjang lebar.",
+    "Musk, yang menjadi pembawa acara acara tersebut, telah menjadi suara yang semakin berpengaruh dalam politik.",
+    "Dia memiliki lebih dari 190 juta pengikut di X, di mana dia sering terlibat dalam kontroversi politik.",
+    "Dia juga baru-baru ini berpartisipasi dalam komite politik baru yang mendukung kampanye Trump.",
+    "Hubungan antara kedua pria ini telah berubah selama bertahun-tahun, dan mereka pernah saling bertukar olok-olok secara online di masa lalu.",
+    "Namun percakapan hari Senin antara keduanya berlangsung akrab dan tidak pernah konfrontatif.",
+    "Meski skeptis terhadap kendaraan listrik, Trump sebelumnya berjanji untuk mengurangi subsidi federal, dan memuji produsen mobil Tesla, yang juga dimiliki Musk.",
+    "Dia baru-baru ini mengatakan bahwa dia “tidak punya pilihan” selain mendukung kendaraan listrik karena dukungan dari Musk, dan pada hari Senin menyebut produk Tesla “hebat.”",
+    "Musk mengatakan dia terbuka terhadap dukungan pemerintahan Trump terhadap usulan “komisi efisiensi pemerintah”.",
+    "Menjelang perbincangan penting di situs media sosial yang dapat diakses oleh pengguna Eropa, kepala industri UE Thierry Breton mengatakan kepada Musk melalui surat untuk mematuhi undang-undang konten digital UE.",
+    "UE mencurigai X melanggar aturannya dalam memerangi konten ilegal dan disinformasi.",
+    "Sebagai tanggapan, Kepala Eksekutif X Linda Yaccarino menyebutnya sebagai “upaya yang belum pernah terjadi sebelumnya untuk memperluas undang-undang yang dimaksudkan untuk diterapkan di Eropa hingga aktivitas politik di AS.”",
+    "“Hal ini juga menyemangati warga Eropa, menunjukkan bahwa mereka tidak dapat mendengarkan pembicaraan dan menarik kesimpulan sendiri.”",
+    "Senin menandai kembalinya X/Twitter ke Trump, yang dikeluarkan dari platform tersebut setelah kerusuhan Capitol pada 6 Januari 2021.",
+    "Selain iklan kampanye di akun Trump pada hari Senin, Musk hanya memposting satu kali – foto mug dan tautan ke situs kampanyenya – setahun yang lalu ketika dia mengaktifkan kembali akun X-nya pada tahun 2022.",
+    "Tidak jelas apakah Trump, yang sering memposting di situs sosial Truth miliknya, akan terus memposting lebih sering di X.",
+    "Wawancara pada hari Senin menyentuh berbagai topik, mulai dari upaya pembunuhan terhadap Trump pada rapat umum di Pennsylvania bulan lalu hingga keinginannya agar AS memperoleh sistem pertahanan rudal “Iron Dome” yang mirip dengan yang ada di Israel dan merupakan bagian penting dari kampanye Trump. – Migrasi.",
+    "Trump juga mempertimbangkan untuk menutup Departemen Pendidikan federal dan mengalihkan tanggung jawab tersebut ke negara bagian sebagai salah satu langkah pertamanya jika ia memenangkan pemilu bulan November.",
+    "Calon presiden dari Partai Republik itu juga berbicara tentang keputusan Biden untuk mundur dari pencalonan setelah kinerja debat yang buruk dan tekanan dari anggota parlemen Demokrat yang rentan, dan menggambarkannya sebagai sebuah “kudeta”.",
+    "Biden, dalam wawancara akhir pekan dengan CBS, mengatakan dia mundur karena dia khawatir pertikaian mengenai pencalonannya akan menjadi “gangguan nyata” menjelang pemilu.",
 ]
 KUMPARAN_BODY = [
-    'Pemilik media sosial X, Elon Musk, berusaha melakukan wawancara dengan Calon Presiden Amerika Serikat Donald Trump di platform miliknya pada Senin (12/8).',
-    'Wawancara yang telah lama ditunggu-tunggu itu dimulai dengan berbagai hambatan, Musk menyebut kendala tersebut sebagai serangan siber.',
+    "Pemilik media sosial X, Elon Musk, berusaha melakukan wawancara dengan Calon Presiden Amerika Serikat Donald Trump di platform miliknya pada Senin (12/8).",
+    "Wawancara yang telah lama ditunggu-tunggu itu dimulai dengan berbagai hambatan, Musk menyebut kendala tersebut sebagai serangan siber.",
     'Diskusi bertajuk "tanpa batas" itu terlambat dimulai lebih dari setengah jam. Sejumlah akun juga tak dapat mendengarkan percakapan secara langsung.',
     '"Tampaknya ada serangan DDOS (Distributed Denial of Service) besar-besaran pada X. Berusaha untuk menghentikannya," tulis Musk dalam platformnya, seperti dikutip dari AFP.',
-    'Wawancara ini merupakan strategi kampanye terbaru Trump yang sebelumnya dianggap melemah sejak Presiden Joe Biden keluar dari persaingan.',
-    'Musk telah menyatakan dukungannya terhadap Trump sejak seorang pria bersenjata mencoba membunuh pria 78 tahun itu dalam kampanye terbukanya Juli lalu.',
-    'Namun, kendala teknis yang terjadi menjadi pengingat bahwa orang terkaya di dunia itu pernah membantu kampanye pesaing Trump, Ron DeSantis. Saat itu, kampanye di platformnya pun dilanda masalah.',
+    "Wawancara ini merupakan strategi kampanye terbaru Trump yang sebelumnya dianggap melemah sejak Presiden Joe Biden keluar dari persaingan.",
+    "Musk telah menyatakan dukungannya terhadap Trump sejak seorang pria bersenjata mencoba membunuh pria 78 tahun itu dalam kampanye terbukanya Juli lalu.",
+    "Namun, kendala teknis yang terjadi menjadi pengingat bahwa orang terkaya di dunia itu pernah membantu kampanye pesaing Trump, Ron DeSantis. Saat itu, kampanye di platformnya pun dilanda masalah.",
     '"Kami telah menguji sistem ini dengan 8 juta pendengar secara bersamaan sebelumnya,” tulis Musk dalam unggahan terpisah.',
-    'Trump sempat dilarang menggunakan Twitter imbas serbuan pendukungnya ke Gedung Capitol AS pada Januari 2021. Lalu Musk mengaktifkan kembali akun Trump saat mengambil alih platform itu dan mengganti namanya menjadi X.',
-    'Kini pria Republik itu mengunggah berbagai iklan kampanye hingga sematan tautan ke situs webnya dalam akun resmi @realDonaldTrump.',
-    'Musk telah muncul sebagai tokoh utama dalam politik AS, namun ia juga dituduh mengubah X menjadi pemicu teori konspirasi sayap kanan.',
-    'Dikutip dari AFP, Musk adalah salah satu kritikus Demokrat yang paling keras. Ia memanfaatkan 194 juta pengikutnya di X untuk menyerang upaya liberal dalam meningkatkan keberagaman dan inklusi.',
-    'Orang terkaya versi Forbes itu sering menyebarkan misinformasi sayap kanan tentang imigran tak berdokumen dan penipuan pemilih.',
-    'Sementara itu, Trump masih berjuang mendulang suara imbas tertinggal dari Kamala Harris—sejak dicalonkan sebagai kandidat Demokrat—dalam sejumlah jajak pendapat pemilu AS.',
-    'Trump sengaja memanfaatkan platform Musk itu untuk merayu warga yang tidak menonton kampanye terbuka atau mendengarkan berita di saluran konservatif.',
+    "Trump sempat dilarang menggunakan Twitter imbas serbuan pendukungnya ke Gedung Capitol AS pada Januari 2021. Lalu Musk mengaktifkan kembali akun Trump saat mengambil alih platform itu dan mengganti namanya menjadi X.",
+    "Kini pria Republik itu mengunggah berbagai iklan kampanye hingga sematan tautan ke situs webnya dalam akun resmi @realDonaldTrump.",
+    "Musk telah muncul sebagai tokoh utama dalam politik AS, namun ia juga dituduh mengubah X menjadi pemicu teori konspirasi sayap kanan.",
+    "Dikutip dari AFP, Musk adalah salah satu kritikus Demokrat yang paling keras. Ia memanfaatkan 194 juta pengikutnya di X untuk menyerang upaya liberal dalam meningkatkan keberagaman dan inklusi.",
+    "Orang terkaya versi Forbes itu sering menyebarkan misinformasi sayap kanan tentang imigran tak berdokumen dan penipuan pemilih.",
+    "Sementara itu, Trump masih berjuang mendulang suara imbas tertinggal dari Kamala Harris—sejak dicalonkan sebagai kandidat Demokrat—dalam sejumlah jajak pendapat pemilu AS.",
+    "Trump sengaja memanfaatkan platform Musk itu untuk merayu warga yang tidak menonton kampanye terbuka atau mendengarkan berita di saluran konservatif.",
 ]
 
 
@@ -223,12 +225,18 @@ def removal_reason(line: str) -> str:
         ("Selasa, 13 Agustus 2024 | 10:28 WIB", "date line"),
         ("Tuesday 13 August 2024", "date line"),
         ("Updated 5 hours ago", "date line"),
-        ("Foto Noor via Getty Images Akun Twitter Donald Trump di layar laptop", "photo caption/credit"),
+        (
+            "Foto Noor via Getty Images Akun Twitter Donald Trump di layar laptop",
+            "photo caption/credit",
+        ),
         ("Sumber gambar, Getty Images", "photo caption/credit"),
         ("Image caption, Elon Musk at a rally in Pennsylvania", "photo caption/credit"),
         ("(Foto: ANTARA/Hafidz Mubarak)", "photo caption/credit"),
         ("Foto: ANTARA/Hafidz Mubarak", "photo caption/credit"),
-        ("Musk speaks in Paris, France, June 16, 2023. REUTERS/Gonzalo Fuentes", "photo caption/credit"),
+        (
+            "Musk speaks in Paris, France, June 16, 2023. REUTERS/Gonzalo Fuentes",
+            "photo caption/credit",
+        ),
         ("João da Silva berkontribusi pada laporan ini", "byline/contributor"),
         ("Jane Doe contributed to this report.", "byline/contributor"),
         ("Reporting by John Smith; Editing by Mary Jones", "byline/contributor"),
@@ -327,9 +335,15 @@ def test_short_lines_and_captions_are_not_taken_as_the_title() -> None:
 
 
 def test_the_first_headline_like_line_before_the_body_is_the_title() -> None:
-    cleaned = clean(f"Harga Beras Naik Lagi di Jakarta\nPenulis: Budi\nSubjudul tanpa titik di sini\n{BODY}")
+    cleaned = clean(
+        f"Harga Beras Naik Lagi di Jakarta\nPenulis: Budi\nSubjudul tanpa titik di sini\n{BODY}"
+    )
     assert cleaned.title == "Harga Beras Naik Lagi di Jakarta"
-    assert [r.reason for r in cleaned.removed] == ["headline", "byline/contributor", "no sentence end"]
+    assert [r.reason for r in cleaned.removed] == [
+        "headline",
+        "byline/contributor",
+        "no sentence end",
+    ]
 
 
 def test_text_with_only_boilerplate_keeps_nothing() -> None:
@@ -337,3 +351,46 @@ def test_text_with_only_boilerplate_keeps_nothing() -> None:
     assert cleaned.text == ""
     assert cleaned.kept_lines == ()
     assert len(cleaned.removed) == 3
+
+
+# The characters clean() documents turning into spaces.
+INVISIBLE_TO_SPACE = dict.fromkeys(
+    map(ord, "\u00a0\u2007\u202f\u200b\u200c\u200d\u2060\ufeff"), " "
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    BODY,
+                    "ADVERTISEMENT",
+                    "waktu baca 2 menitADVERTISEMENT",
+                    "Source link",
+                    "·",
+                    "Ia tiba.ADVERTISEMENT",
+                    "13 Agustus 2024",
+                    " \u00a0 ",
+                    "(Foto: A/B)",
+                ]
+            ),
+            st.text(max_size=40),
+        ),
+        max_size=12,
+    ).map("\n".join)
+)
+def test_every_character_is_either_kept_or_reported(text: str) -> None:
+    """Cleaning drops nothing silently: per line, kept and removed pieces add
+    up to the line's visible characters."""
+    cleaned = clean(text)
+    pieces: dict[int, list[str]] = {}
+    for number, paragraph in zip(cleaned.kept_lines, cleaned.text.split("\n"), strict=False):
+        pieces.setdefault(number, []).append(paragraph)
+    for removed in cleaned.removed:
+        pieces.setdefault(removed.line, []).append(removed.text)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, line in enumerate(lines, start=1):
+        visible = sorted("".join(line.translate(INVISIBLE_TO_SPACE).split()))
+        assert sorted("".join("".join(pieces.get(number, [])).split())) == visible

@@ -28,13 +28,20 @@ BOILERPLATE = [
 
 def _snapshot(store: Store) -> tuple[int, int, int]:
     with store.read() as conn:
-        return (texts_sql.count_documents(conn), texts_sql.count_sentences(conn), len(texts_sql.outlet_counts(conn)))
+        return (
+            texts_sql.count_documents(conn),
+            texts_sql.count_sentences(conn),
+            len(texts_sql.outlet_counts(conn)),
+        )
 
 
 def test_the_seeds_become_exactly_their_article_sentences(store: Store) -> None:
     with store.read() as conn:
         documents = texts_sql.list_documents(conn)
-        assert [(d.outlet, d.sentence_count) for d in documents] == [("BBC News Indonesia", 39), ("kumparan", 19)]
+        assert [(d.outlet, d.sentence_count) for d in documents] == [
+            ("BBC News Indonesia", 39),
+            ("kumparan", 19),
+        ]
         for document in documents:
             body = texts_sql.document_text(conn, document.id)
             sentences = texts_sql.sentences_of(conn, document.id)
@@ -45,7 +52,10 @@ def test_the_seeds_become_exactly_their_article_sentences(store: Store) -> None:
             if document.outlet == "kumparan":
                 assert texts[0].startswith("Pemilik media sosial X, Elon Musk")
                 assert texts[-1].endswith("mendengarkan berita di saluran konservatif.")
-                assert document.title == "Wawancara Trump dan Elon Musk di X Terganggu 'Serangan Siber'"
+                assert (
+                    document.title
+                    == "Wawancara Trump dan Elon Musk di X Terganggu 'Serangan Siber'"
+                )
             else:
                 assert texts[0].startswith("Wawancara Elon Musk dengan calon presiden")
                 assert texts[-1].endswith("menjelang pemilu.")
@@ -79,7 +89,9 @@ def test_an_article_imported_twice_is_reported_and_skipped(store: Store) -> None
 
 
 def test_a_duplicate_within_one_batch_is_skipped(empty_store: Store) -> None:
-    article = RawArticle(text="Satu kalimat yang cukup panjang di sini.", source="a.txt", outlet="X")
+    article = RawArticle(
+        text="Satu kalimat yang cukup panjang di sini.", source="a.txt", outlet="X"
+    )
     report = corpus.import_articles(empty_store, [article, article])
     assert report.stored and len(report.documents) == 1 and len(report.duplicates) == 1
 
@@ -115,7 +127,9 @@ def test_bad_input_is_named_and_the_database_is_unchanged(
     before = _snapshot(store)
     report = corpus.import_paths(store, [path], outlet="Tempo")
     assert not report.ok
-    assert any(name in p.file and expected.lower() in str(p).lower() for p in report.problems), report.problems
+    assert any(name in p.file and expected.lower() in str(p).lower() for p in report.problems), (
+        report.problems
+    )
     assert _snapshot(store) == before
 
 
@@ -129,6 +143,8 @@ def test_an_article_without_outlet_is_kept_with_a_warning(empty_store: Store) ->
 
 def test_scripts_and_markdown_in_articles_are_stored_verbatim(empty_store: Store) -> None:
     text = "Dia menulis <script>alert('x')</script> di forum itu. Lalu **tebal** dan [tautan](http://x) muncul."
-    report = corpus.import_articles(empty_store, [RawArticle(text=text, source="x.txt", outlet="O")])
+    report = corpus.import_articles(
+        empty_store, [RawArticle(text=text, source="x.txt", outlet="O")]
+    )
     assert report.stored
     assert "<script>alert('x')</script>" in report.documents[0].sentence_texts()[0]

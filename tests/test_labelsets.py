@@ -33,7 +33,9 @@ def test_the_default_label_set_has_the_three_task_kinds(default_labelset_file: P
     assert {"Donald Trump", "Elon Musk", "Kamala Harris", "X"} <= {t.name for t in labelset.targets}
 
 
-def test_every_default_value_has_a_definition_and_example_in_both_languages(default_labelset_file: Path) -> None:
+def test_every_default_value_has_a_definition_and_example_in_both_languages(
+    default_labelset_file: Path,
+) -> None:
     for task in load_file(default_labelset_file).tasks:
         for value in task.values:
             for lang in ("id", "en"):
@@ -42,7 +44,9 @@ def test_every_default_value_has_a_definition_and_example_in_both_languages(defa
                 assert value.title.get(lang), (task.name, value.name, lang)
 
 
-def test_values_get_digit_keys_then_letters_never_reserved_ones(default_labelset_file: Path) -> None:
+def test_values_get_digit_keys_then_letters_never_reserved_ones(
+    default_labelset_file: Path,
+) -> None:
     frames = load_file(default_labelset_file).task("frames")
     assert frames is not None
     keys = [frames.key_of(v.name) for v in frames.values]
@@ -105,7 +109,9 @@ def test_short_aliases_match_case_and_whole_words_only(labelset: LabelSet) -> No
     assert mentioned_targets(labelset, "@realDonaldTrump menulis") == ["Donald Trump"]
 
 
-def test_sync_stores_a_new_version_only_when_the_file_changes(empty_store: Store, tmp_path: Path) -> None:
+def test_sync_stores_a_new_version_only_when_the_file_changes(
+    empty_store: Store, tmp_path: Path
+) -> None:
     path = tmp_path / "mini.toml"
     path.write_text(MINIMAL, encoding="utf-8")
     first = labelsets.sync_file(empty_store, path)
@@ -117,11 +123,15 @@ def test_sync_stores_a_new_version_only_when_the_file_changes(empty_store: Store
     assert labelsets.current(empty_store, "mini").task("bias").value("unclear") is not None  # type: ignore[union-attr]
 
 
-def test_an_import_added_version_survives_a_restart_with_the_same_file(empty_store: Store, tmp_path: Path) -> None:
+def test_an_import_added_version_survives_a_restart_with_the_same_file(
+    empty_store: Store, tmp_path: Path
+) -> None:
     path = tmp_path / "mini.toml"
     path.write_text(MINIMAL, encoding="utf-8")
     labelsets.sync_file(empty_store, path)
-    extended = labelsets.extend(labelsets.current(empty_store, "mini"), values={"bias": ["unclear"]})
+    extended = labelsets.extend(
+        labelsets.current(empty_store, "mini"), values={"bias": ["unclear"]}
+    )
     labelsets.save_version(empty_store, extended, note="added by import")
     again = labelsets.sync_file(empty_store, path)
     assert again.created is False

@@ -15,5 +15,7 @@ def test_importing_every_annotator_module_loads_no_streamlit() -> None:
         "    importlib.import_module(m.name)\n"
         "print('streamlit' in sys.modules)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert result.stdout.strip() == "False"

@@ -20,8 +20,10 @@ def sentences(text: str, language: str = "id") -> list[str]:
 # Text built from the characters the rules care about, so Hypothesis reaches
 # abbreviations, quotes and line breaks far more often than with random text.
 news_alphabet = st.sampled_from(
-    list("aAbXJ .!?…,“”\"'‘’()–—-\n\r\t\u00a0\u2028 0123")
-    + ["Rp.", "Dr.", "dll.", "U.S.", "No.", " Ia ", "kata", "12/8"]
+    [
+        *"aAbXJ .!?…,“”\"'‘’()–—-\n\r\t\u00a0\u2028 0123",
+        *["Rp.", "Dr.", "dll.", "U.S.", "No.", " Ia ", "kata", "12/8"],
+    ]
 )
 news_like = st.lists(news_alphabet, max_size=60).map("".join)
 any_text = st.one_of(st.text(max_size=80), news_like)
@@ -73,7 +75,11 @@ def test_spans_are_offsets_into_the_given_text() -> None:
 
 
 def test_a_newline_always_ends_a_sentence() -> None:
-    assert sentences("Kata Dr.\nBudi datang\r\ndan pergi") == ["Kata Dr.", "Budi datang", "dan pergi"]
+    assert sentences("Kata Dr.\nBudi datang\r\ndan pergi") == [
+        "Kata Dr.",
+        "Budi datang",
+        "dan pergi",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -83,12 +89,21 @@ def test_a_newline_always_ends_a_sentence() -> None:
         ("Harganya Rp15.000 per kilo. Naik lagi.", ["Harganya Rp15.000 per kilo.", "Naik lagi."]),
         ("Biayanya Rp. 20.000 saja. Murah.", ["Biayanya Rp. 20.000 saja.", "Murah."]),
         ("Kantornya di Jl. Sudirman No. 5 Jakarta.", ["Kantornya di Jl. Sudirman No. 5 Jakarta."]),
-        ("Ia bekerja di PT. Maju Jaya. Gajinya besar.", ["Ia bekerja di PT. Maju Jaya.", "Gajinya besar."]),
+        (
+            "Ia bekerja di PT. Maju Jaya. Gajinya besar.",
+            ["Ia bekerja di PT. Maju Jaya.", "Gajinya besar."],
+        ),
         ("Ia diperiksa dr. Andi. Hasilnya baik.", ["Ia diperiksa dr. Andi.", "Hasilnya baik."]),
-        ("Menurut Prof. Dr. Budi Santoso, itu benar.", ["Menurut Prof. Dr. Budi Santoso, itu benar."]),
+        (
+            "Menurut Prof. Dr. Budi Santoso, itu benar.",
+            ["Menurut Prof. Dr. Budi Santoso, itu benar."],
+        ),
         ("Ruang No. 5 penuh. Ruang lain kosong.", ["Ruang No. 5 penuh.", "Ruang lain kosong."]),
         # Numbers with separators are never split (no space after the mark).
-        ("Inflasi 3,5 persen. Angka 1.2 juta naik.", ["Inflasi 3,5 persen.", "Angka 1.2 juta naik."]),
+        (
+            "Inflasi 3,5 persen. Angka 1.2 juta naik.",
+            ["Inflasi 3,5 persen.", "Angka 1.2 juta naik."],
+        ),
         ("Itu terjadi pada 2021. Lalu berhenti.", ["Itu terjadi pada 2021.", "Lalu berhenti."]),
         ("1. Pertama datang. 2. Kedua pergi.", ["1. Pertama datang.", "2. Kedua pergi."]),
         # dll. ends a sentence only before a capitalised word.
@@ -96,9 +111,15 @@ def test_a_newline_always_ends_a_sentence() -> None:
         ("Ada apel, dll. yang segar.", ["Ada apel, dll. yang segar."]),
         ("Ada buku, pena, dsb. 5 orang membeli.", ["Ada buku, pena, dsb. 5 orang membeli."]),
         # Brackets, handles, URLs, e-mail addresses.
-        ("Musk mewawancarai Trump pada Senin (12/8). Lalu selesai.", ["Musk mewawancarai Trump pada Senin (12/8).", "Lalu selesai."]),
+        (
+            "Musk mewawancarai Trump pada Senin (12/8). Lalu selesai.",
+            ["Musk mewawancarai Trump pada Senin (12/8).", "Lalu selesai."],
+        ),
         ("Akun resmi @realDonaldTrump. Ia aktif.", ["Akun resmi @realDonaldTrump.", "Ia aktif."]),
-        ("Buka https://x.com/a.b?c=1 atau tulis ke a.b@kumparan.co.id. Terima kasih.", ["Buka https://x.com/a.b?c=1 atau tulis ke a.b@kumparan.co.id.", "Terima kasih."]),
+        (
+            "Buka https://x.com/a.b?c=1 atau tulis ke a.b@kumparan.co.id. Terima kasih.",
+            ["Buka https://x.com/a.b?c=1 atau tulis ke a.b@kumparan.co.id.", "Terima kasih."],
+        ),
         # Other terminal marks.
         ("Apa? Ya! Tunggu… Baik.", ["Apa?", "Ya!", "Tunggu…", "Baik."]),
         ("Dia diam... lalu pergi. Tamat.", ["Dia diam... lalu pergi.", "Tamat."]),
@@ -107,7 +128,10 @@ def test_a_newline_always_ends_a_sentence() -> None:
             "Kamala Harris—sejak dicalonkan sebagai kandidat Demokrat—dalam jajak pendapat.",
             ["Kamala Harris—sejak dicalonkan sebagai kandidat Demokrat—dalam jajak pendapat."],
         ),
-        ("Serangan – atau DDoS – adalah upaya. Itu nyata.", ["Serangan – atau DDoS – adalah upaya.", "Itu nyata."]),
+        (
+            "Serangan – atau DDoS – adalah upaya. Itu nyata.",
+            ["Serangan – atau DDoS – adalah upaya.", "Itu nyata."],
+        ),
         ("Bagian dari kampanye Trump. – Migrasi.", ["Bagian dari kampanye Trump. – Migrasi."]),
         # Initials belong to names; a lone capital after a lowercase word ends.
         ("Surat dari B. J. Habibie tiba.", ["Surat dari B. J. Habibie tiba."]),
@@ -123,9 +147,15 @@ def test_indonesian_tricky_cases(text: str, expected: list[str]) -> None:
     [
         ("J. Smith arrived. He sat down.", ["J. Smith arrived.", "He sat down."]),
         ("George W. Bush spoke today.", ["George W. Bush spoke today."]),
-        ("She moved to the U.S. in 2010. Then she left.", ["She moved to the U.S. in 2010.", "Then she left."]),
+        (
+            "She moved to the U.S. in 2010. Then she left.",
+            ["She moved to the U.S. in 2010.", "Then she left."],
+        ),
         ("Fruit, e.g. apples, is good. Eat it.", ["Fruit, e.g. apples, is good.", "Eat it."]),
-        ("Mr. Jones met Mrs. Lee on St. Mark's Road.", ["Mr. Jones met Mrs. Lee on St. Mark's Road."]),
+        (
+            "Mr. Jones met Mrs. Lee on St. Mark's Road.",
+            ["Mr. Jones met Mrs. Lee on St. Mark's Road."],
+        ),
         ("Apples, pears, etc. Then came the rest.", ["Apples, pears, etc.", "Then came the rest."]),
         ("It closed at 5 p.m. The crowd left.", ["It closed at 5 p.m.", "The crowd left."]),
         ("See Smith et al. (2020) for details.", ["See Smith et al. (2020) for details."]),
@@ -176,14 +206,32 @@ def seed_sentences(name: str) -> list[str]:
 
 def test_kumparan_seed_sentences() -> None:
     found = seed_sentences("kumparan-musk-trump-serangan-siber.txt")
-    assert "Pemilik media sosial X, Elon Musk, berusaha melakukan wawancara dengan Calon Presiden Amerika Serikat Donald Trump di platform miliknya pada Senin (12/8)." in found
-    assert "Diskusi bertajuk \"tanpa batas\" itu terlambat dimulai lebih dari setengah jam." in found
+    assert (
+        "Pemilik media sosial X, Elon Musk, berusaha melakukan wawancara dengan Calon Presiden Amerika Serikat Donald Trump di platform miliknya pada Senin (12/8)."
+        in found
+    )
+    assert 'Diskusi bertajuk "tanpa batas" itu terlambat dimulai lebih dari setengah jam.' in found
     assert "Sejumlah akun juga tak dapat mendengarkan percakapan secara langsung." in found
-    assert "Trump sempat dilarang menggunakan Twitter imbas serbuan pendukungnya ke Gedung Capitol AS pada Januari 2021." in found
-    assert "Lalu Musk mengaktifkan kembali akun Trump saat mengambil alih platform itu dan mengganti namanya menjadi X." in found
-    assert "Kini pria Republik itu mengunggah berbagai iklan kampanye hingga sematan tautan ke situs webnya dalam akun resmi @realDonaldTrump." in found
-    assert "\"Kami telah menguji sistem ini dengan 8 juta pendengar secara bersamaan sebelumnya,” tulis Musk dalam unggahan terpisah." in found
-    assert any(s.startswith("Sementara itu, Trump masih berjuang") and s.endswith("pemilu AS.") for s in found)
+    assert (
+        "Trump sempat dilarang menggunakan Twitter imbas serbuan pendukungnya ke Gedung Capitol AS pada Januari 2021."
+        in found
+    )
+    assert (
+        "Lalu Musk mengaktifkan kembali akun Trump saat mengambil alih platform itu dan mengganti namanya menjadi X."
+        in found
+    )
+    assert (
+        "Kini pria Republik itu mengunggah berbagai iklan kampanye hingga sematan tautan ke situs webnya dalam akun resmi @realDonaldTrump."
+        in found
+    )
+    assert (
+        '"Kami telah menguji sistem ini dengan 8 juta pendengar secara bersamaan sebelumnya,” tulis Musk dalam unggahan terpisah.'
+        in found
+    )
+    assert any(
+        s.startswith("Sementara itu, Trump masih berjuang") and s.endswith("pemilu AS.")
+        for s in found
+    )
     # Boilerplate lines stay (removing them is boilerplate.clean's job), one per line.
     assert found[:3] == [
         "Tentang KamiPedoman Media SiberKetentuan & Kebijakan PrivasiPanduan KomunitasPeringkat PenulisCara Menulis di kumparanInformasi Kerja SamaBantuanIklanKarir",
@@ -195,11 +243,26 @@ def test_kumparan_seed_sentences() -> None:
 
 def test_bbc_seed_sentences() -> None:
     found = seed_sentences("bbc-indonesia-musk-trump-ddos.txt")
-    assert "Mei 2023 menandai masuknya Gubernur Florida Ron DeSantis ke dalam pemilihan presiden." in found
+    assert (
+        "Mei 2023 menandai masuknya Gubernur Florida Ron DeSantis ke dalam pemilihan presiden."
+        in found
+    )
     assert "Masukkan X dan lihat streaming langsung tidak berfungsi." in found
-    assert "Dia baru-baru ini mengatakan bahwa dia “tidak punya pilihan” selain mendukung kendaraan listrik karena dukungan dari Musk, dan pada hari Senin menyebut produk Tesla “hebat.”" in found
-    assert any(s.startswith("Wawancara pada hari Senin menyentuh") and s.endswith("– Migrasi.") for s in found)
-    assert "Serangan penolakan layanan terdistribusi – atau serangan DDoS – adalah upaya untuk membuat situs web sulit digunakan atau membebani situs secara berlebihan sehingga tidak dapat diakses." in found
-    assert "“Serangan DDoS mengirimkan sejumlah besar sinyal untuk mengganggu target online,” kata Anthony Lim, direktur Pusat Kajian Internasional dan Dunia Maya Strategis di Singapura, kepada BBC." in found
+    assert (
+        "Dia baru-baru ini mengatakan bahwa dia “tidak punya pilihan” selain mendukung kendaraan listrik karena dukungan dari Musk, dan pada hari Senin menyebut produk Tesla “hebat.”"
+        in found
+    )
+    assert any(
+        s.startswith("Wawancara pada hari Senin menyentuh") and s.endswith("– Migrasi.")
+        for s in found
+    )
+    assert (
+        "Serangan penolakan layanan terdistribusi – atau serangan DDoS – adalah upaya untuk membuat situs web sulit digunakan atau membebani situs secara berlebihan sehingga tidak dapat diakses."
+        in found
+    )
+    assert (
+        "“Serangan DDoS mengirimkan sejumlah besar sinyal untuk mengganggu target online,” kata Anthony Lim, direktur Pusat Kajian Internasional dan Dunia Maya Strategis di Singapura, kepada BBC."
+        in found
+    )
     assert found[-1] == "Source link"
     assert len(found) == 44

@@ -11,8 +11,12 @@ from annotator.storage import Store
 from annotator.storage import labels as labels_sql
 
 
-def _session(store: Store, labelset: LabelSet, state: dict[str, Any] | None = None, **kw: Any) -> AnnotateSession:
-    session = AnnotateSession({} if state is None else state, store=store, labelset=labelset, annotator="ani", **kw)
+def _session(
+    store: Store, labelset: LabelSet, state: dict[str, Any] | None = None, **kw: Any
+) -> AnnotateSession:
+    session = AnnotateSession(
+        {} if state is None else state, store=store, labelset=labelset, annotator="ani", **kw
+    )
     session.start()
     return session
 
@@ -69,12 +73,16 @@ def test_cue_words_become_spans(store: Store, labelset: LabelSet) -> None:
     start = words.index("dirusak")
     session.set_cues(("bias", ""), "biased", [start, start + 1, start + 2])
     session.save()
-    (decision,) = [d for k, d in ann.current_decisions(store, 1, "ani").items() if k == ("bias", "")]
+    (decision,) = [
+        d for k, d in ann.current_decisions(store, 1, "ani").items() if k == ("bias", "")
+    ]
     (choice,) = decision.choices
     assert view.sentence.text[choice.span_start : choice.span_end] == "dirusak oleh masalah"  # type: ignore[misc]
 
 
-def test_undo_goes_back_to_the_sentence_with_its_earlier_state(store: Store, labelset: LabelSet) -> None:
+def test_undo_goes_back_to_the_sentence_with_its_earlier_state(
+    store: Store, labelset: LabelSet
+) -> None:
     session = _session(store, labelset)
     session.view()
     session.press(("bias", ""), "biased")

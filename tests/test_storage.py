@@ -52,7 +52,9 @@ def test_sqlite_runs_in_wal_with_a_busy_timeout(store: Store) -> None:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
-def test_the_url_comes_from_the_argument_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_url_comes_from_the_argument_then_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("WORKBENCH_DB", "sqlite:///from-env.sqlite")
     assert resolve_url("sqlite:///given.sqlite") == "sqlite:///given.sqlite"
     assert resolve_url() == "sqlite:///from-env.sqlite"
@@ -119,7 +121,7 @@ def test_sentences_point_back_into_their_document(store: Store) -> None:
 
 def test_neighbours_stay_inside_the_document(store: Store) -> None:
     with store.read() as conn:
-        first_doc, second_doc = texts_sql.list_documents(conn)
+        first_doc, _ = texts_sql.list_documents(conn)
         last = texts_sql.sentences_of(conn, first_doc.id)[-1]
         around = texts_sql.neighbours(conn, last)
     assert [s.document_id for s in around] == [first_doc.id, first_doc.id]
@@ -128,7 +130,9 @@ def test_neighbours_stay_inside_the_document(store: Store) -> None:
 
 def test_outlet_counts_and_labelled_per_outlet(store: Store) -> None:
     with store.write() as conn:
-        labels_sql.add_revision(conn, annotator="a", source="human", rows=[_label(1, "biased"), _label(2, "biased")])
+        labels_sql.add_revision(
+            conn, annotator="a", source="human", rows=[_label(1, "biased"), _label(2, "biased")]
+        )
         labels_sql.add_revision(conn, annotator="b", source="human", rows=[_label(1, "biased")])
     with store.read() as conn:
         counts = {c.outlet: (c.documents, c.sentences) for c in texts_sql.outlet_counts(conn)}

@@ -129,7 +129,7 @@ def write(frame: pd.DataFrame, path: Path, *, fmt: str | None = None) -> None:
     meaning the tidy table: name the format to write doccano or Prodigy)."""
     suffix = Path(path).suffix.lower()
     name = fmt or ("jsonl" if suffix == ".jsonl" else _BY_EXTENSION.get(suffix))
-    if name not in FORMATS or suffix == ".zip" and fmt is None:
+    if name not in FORMATS or (suffix == ".zip" and fmt is None):
         raise UnknownFormat(f"no format to write {str(path)!r}; known: {', '.join(FORMATS)}")
     FORMATS[name].write(frame, path)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,8 @@ import pandas as pd
 from annotator import labelsets
 from annotator.annotations import Choice, Decision, InvalidLabel, decisions_from_labels, validate
 from annotator.corpus import content_hash
-from annotator.exchange import FORMATS, Format
+from annotator.exchange import FORMATS, Format, UnknownFormat, format_for, tidy
 from annotator.exchange import card as card_mod
-from annotator.exchange import tidy
 from annotator.labelsets import LabelSet, Task, TaskKind, Value
 from annotator.problems import Problem
 from annotator.storage import Store
@@ -199,7 +198,7 @@ def _parse_time(value: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def import_frame(  # noqa: C901  (one pass of checks, kept together so all problems are collected)
+def import_frame(
     store: Store,
     frame: pd.DataFrame,
     *,
@@ -215,7 +214,9 @@ def import_frame(  # noqa: C901  (one pass of checks, kept together so all probl
     frame["line"] = frame.index + 2
     problems: list[Problem] = []
     if frame.empty:
-        return LabelImportReport(problems=(Problem(source_name, "no rows to import"),))
+        return LabelImportReport(
+            problems=(Problem(source_name, "no rows to import", severity="warning"),)
+        )
     frame["uid"] = frame.apply(_doc_uid, axis=1) if len(frame) else []
     frame.loc[frame["annotator"] == "", "annotator"] = annotator
     labelled = frame[frame["task"] != ""].copy()
@@ -322,7 +323,7 @@ def import_frame(  # noqa: C901  (one pass of checks, kept together so all probl
             except InvalidLabel as exc:
                 problems.append(Problem(source_name, str(exc), line=line, field="value"))
         key_cols = ["sentence_key", "annotator", "task", "target"]
-        for (skey, ann, task_name, target), rows in labelled.groupby(key_cols, sort=False):
+        for (_, ann, task_name, target), rows in labelled.groupby(key_cols, sort=False):
             task = extended.task(str(task_name))
             distinct = set(rows["value"])
             if task is not None and task.kind != "multi" and len(distinct) > 1:
@@ -508,3 +509,28 @@ def _add_labels(
             )
             added += len(records)
     return added, unchanged
+
+
+def import_file(
+    store: Store,
+    data: bytes,
+    name: str,
+    *,
+    format_name: str | None = None,
+    annotator: str = IMPORT_SOURCE,
+    created_by: str = "",
+    dry_run: bool = False,
+) -> LabelImportReport:
+    """Read a label-set file in any registered format (named, or found from
+    the file) and import it; reading problems come back in the report."""
+    try:
+        fmt = FORMATS[format_name] if format_name else format_for(name, head=data[: 1 << 20])
+    except (UnknownFormat, KeyError) as exc:
+        return LabelImportReport(problems=(Problem(name, str(exc).strip("'\"")),))
+    frame, problems = fmt.from_bytes(data, name)
+    if any(p.severity == "error" for p in problems):
+        return LabelImportReport(problems=tuple(problems))
+    report = import_frame(
+        store, frame, source_name=name, annotator=annotator, created_by=created_by, dry_run=dry_run
+    )
+    return replace(report, problems=(*problems, *report.problems))

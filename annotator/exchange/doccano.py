@@ -44,6 +44,7 @@ import pandas as pd
 from annotator.exchange.tidy import (
     SENTENCE_COLUMNS,
     apply_meta,
+    as_dict,
     check,
     decode,
     empty,
@@ -192,7 +193,7 @@ def _line_rows(
     sentence = _sentence(obj)
     annotator = obj.get("annotator", obj.get("user", user))
     base = {**sentence, "annotator": "" if annotator is None else str(annotator)}
-    workbench = obj.get("workbench") if isinstance(obj.get("workbench"), dict) else {}
+    workbench = as_dict(obj.get("workbench"))
     saved: dict[tuple[Any, ...], deque[dict[str, Any]]] = defaultdict(deque)
     for entry in workbench.get("labels") or []:
         if isinstance(entry, dict):
@@ -212,7 +213,7 @@ def _line_rows(
         rows.append(apply_meta(row, meta))
     marks = workbench.get("unlabelled")
     if isinstance(marks, list):
-        rows += [apply_meta({**base, "task": "", "value": ""}, m if isinstance(m, dict) else {})
+        rows += [apply_meta({**base, "task": "", "value": ""}, as_dict(m))
                  for m in marks]  # fmt: skip
     elif not rows:
         return None

@@ -40,6 +40,7 @@ import pandas as pd
 from annotator.exchange.tidy import (
     SENTENCE_COLUMNS,
     apply_meta,
+    as_dict,
     check,
     decode,
     extra_columns,
@@ -182,7 +183,8 @@ Where = tuple[str, int, dict[str, int]]  # file, line, count of skipped results 
 
 def _task_rows(task: dict[str, Any], where: Where, problems: list[Problem]) -> list[dict[str, Any]]:
     name, line, _ = where
-    data = task.get("data") if isinstance(task.get("data"), dict) else task
+    # Without "data", Label Studio takes the whole task as its data.
+    data = as_dict(task.get("data")) if "data" in task else task
     text = data.get("text")
     if not isinstance(text, str):  # a project whose text field has another name
         strings = [v for k, v in data.items() if isinstance(v, str) and k not in SENTENCE_COLUMNS]
@@ -192,10 +194,8 @@ def _task_rows(task: dict[str, Any], where: Where, problems: list[Problem]) -> l
         text = strings[0]
     sentence = {c: data.get(c) for c in SENTENCE_COLUMNS if c in data}
     sentence["text"] = text
-    meta = task.get("meta")
-    workbench = meta.get("workbench") if isinstance(meta, dict) else None
-    workbench = workbench if isinstance(workbench, dict) else {}
-    saved = workbench.get("regions") if isinstance(workbench.get("regions"), dict) else {}
+    workbench = as_dict(as_dict(task.get("meta")).get("workbench"))
+    saved = as_dict(workbench.get("regions"))
     rows: list[dict[str, Any]] = []
     annotations = task.get("annotations") or task.get("completions") or []
     predictions = task.get("predictions") or []
@@ -216,8 +216,7 @@ def _task_rows(task: dict[str, Any], where: Where, problems: list[Problem]) -> l
                 rows += _region_rows(region, sentence, default, saved, (where, at), problems)
     marks = workbench.get("unlabelled")
     if isinstance(marks, list):
-        for mark in marks:
-            mark = mark if isinstance(mark, dict) else {}
+        for mark in map(as_dict, marks):
             rows.append(apply_meta({**sentence, "annotator": mark.get("annotator", "")}, mark))
     elif not rows:
         rows.append({**sentence, "annotator": "", "source": ""})

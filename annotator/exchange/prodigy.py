@@ -45,6 +45,7 @@ import pandas as pd
 from annotator.exchange.tidy import (
     SENTENCE_COLUMNS,
     apply_meta,
+    as_dict,
     check,
     decode,
     extra_columns,
@@ -177,7 +178,7 @@ def read(path: Path, *, default_task: str = DEFAULT_TASK) -> tuple[pd.DataFrame,
 
 
 def _sentence(obj: dict[str, Any]) -> dict[str, Any]:
-    meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
+    meta = as_dict(obj.get("meta"))
     sentence = {c: meta[c] for c in SENTENCE_COLUMNS if c in meta and c != "text"}
     sentence["text"] = obj["text"]
     return sentence
@@ -189,19 +190,15 @@ def _line_rows(
     """The rows of one line, or None when it holds no label."""
     name, number = where
     sentence = _sentence(obj)
-    workbench = obj.get("workbench") if isinstance(obj.get("workbench"), dict) else {}
+    workbench = as_dict(obj.get("workbench"))
     if obj.get("answer") != "accept":
         marks = workbench.get("unlabelled")
         if "answer" in obj or not isinstance(marks, list):
             return None  # rejected, ignored, or a plain input task
-        return [
-            apply_meta(
-                {**sentence, "annotator": m.get("annotator", ""), "task": "", "value": ""}, m
-            )
-            for m in marks
-            if isinstance(m, dict)
-        ]
-    meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
+        blank = {**sentence, "task": "", "value": ""}
+        marks = [as_dict(m) for m in marks]
+        return [apply_meta({**blank, "annotator": m.get("annotator", "")}, m) for m in marks]
+    meta = as_dict(obj.get("meta"))
     annotator = obj.get("_annotator_id", obj.get("_session_id", ""))
     base = {
         **sentence,

@@ -389,7 +389,7 @@ def _label_conflicts(frame: pd.DataFrame, at: np.ndarray, file: str) -> list[Pro
             "span_start",
             "a value both with and without cue spans",
             severity="warning",
-        )  # fmt: skip
+        )
         + _rows(file, at, labelled & twice, "value", "the same label twice", severity="warning")
     )
 
@@ -465,6 +465,10 @@ def _to_int64(values: pd.Series | None, n: int) -> tuple[pd.Series, np.ndarray]:
     return result, bad
 
 
+def _not_a_number(value: Any) -> bool:
+    return isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, str))
+
+
 def _canonical_extra(values: pd.Series) -> pd.Series:
     obj = values.reset_index(drop=True).astype(object)
     missing = obj.isna() | obj.map(lambda v: isinstance(v, str) and v == "")
@@ -488,6 +492,11 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts of plain Python values, ``None`` for missing."""
     rows: list[dict[str, Any]] = frame.astype(object).where(frame.notna(), None).to_dict("records")
     return rows
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (files lie)."""
+    return value if isinstance(value, dict) else {}
 
 
 def sentence_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
