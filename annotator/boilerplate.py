@@ -10,6 +10,10 @@ import page can show what was dropped and a user can spot a wrong guess.
 
 Patterns cover Indonesian and English news sites; both are always active
 because scraped pages mix them ("Source link" under an Indonesian article).
+Boilerplate glued onto a line (``waktu baca 2 menitADVERTISEMENT``) is cut
+out first and reported piece by piece. The first headline-like line before
+the body (removed only for lacking a sentence end, at least four words) is
+returned as the title.
 """
 
 from __future__ import annotations

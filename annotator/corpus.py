@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from annotator.boilerplate import RemovedLine, clean
 from annotator.language import guess_language
 from annotator.problems import Problem, errors
-from annotator.readers import RawArticle, read_path
+from annotator.readers import RawArticle, read_articles
 from annotator.sentences import Span, split_sentences
 from annotator.storage import Store
 from annotator.storage import texts as texts_sql
@@ -225,25 +225,23 @@ def _store_documents(conn: Connection, documents: list[PreparedDocument], import
         )
 
 
-def import_paths(
-    store: Store,
-    paths: Sequence[Path],
+def read_sources(
+    sources: Iterable[tuple[bytes, str]],
     *,
-    dry_run: bool = False,
-    created_by: str = "",
     encoding: str | None = None,
     outlet: str | None = None,
     title: str | None = None,
     published: str | None = None,
     language: str | None = None,
     url: str | None = None,
-) -> ImportReport:
-    """Read and import files; a problem in any file stores nothing from all of them."""
+) -> tuple[list[RawArticle], list[Problem]]:
+    """Read every (data, file name) pair; the options are defaults for each article."""
     articles: list[RawArticle] = []
     problems: list[Problem] = []
-    for path in paths:
-        found, found_problems = read_path(
-            path,
+    for data, name in sources:
+        found, found_problems = read_articles(
+            data,
+            name,
             encoding=encoding,
             outlet=outlet,
             title=title,
@@ -253,6 +251,27 @@ def import_paths(
         )
         articles.extend(found)
         problems.extend(found_problems)
+    return articles, problems
+
+
+def import_paths(
+    store: Store,
+    paths: Sequence[Path],
+    *,
+    dry_run: bool = False,
+    created_by: str = "",
+    **options: str | None,
+) -> ImportReport:
+    """Read and import files; a problem in any file stores nothing from all of them."""
+    problems: list[Problem] = []
+    sources: list[tuple[bytes, str]] = []
+    for path in paths:
+        try:
+            sources.append((path.read_bytes(), str(path)))
+        except OSError as exc:
+            problems.append(Problem(str(path), f"cannot read the file: {exc.strerror or exc}"))
+    articles, read_problems = read_sources(sources, **options)
+    problems.extend(read_problems)
     if errors(problems):
         return ImportReport(problems=tuple(problems))
     return import_articles(

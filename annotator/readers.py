@@ -276,7 +276,7 @@ _FRONT_MATTER_KEYS = dict(
 _FENCE = re.compile(r"(`{3,}|~{3,})")
 _HEADING = re.compile(r"(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 _RULE = re.compile(r"(?:[-*_]\s*){3,}|=+|\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?")
-_LIST_ITEM = re.compile(r"(?:[-*+]|\d{1,9}[.)])\s+")
+_LIST_ITEM = re.compile(r"(?:[-*+]|(\d{1,9})[.)])\s+")
 _REFERENCE = re.compile(r"\[[^\]]+\]:\s*\S+.*")
 _INLINE = (
     (re.compile(r"<!--.*?-->", re.DOTALL), ""),
@@ -337,6 +337,7 @@ def _markdown_paragraphs(lines: list[str]) -> tuple[list[str], int | None]:
     current: list[str] = []
     heading: int | None = None
     fence: str | None = None
+    in_list = False
 
     def flush() -> bool:
         paragraph = _strip_inline(" ".join(current))
@@ -356,6 +357,7 @@ def _markdown_paragraphs(lines: list[str]) -> tuple[list[str], int | None]:
             fence = opening.group(1)[:3]
         elif not line or _REFERENCE.fullmatch(line):
             flush()
+            in_list = False
         elif _RULE.fullmatch(line):
             # "===" under text makes it a level-1 heading; other rules only end paragraphs.
             if flush() and line[0] == "=" and heading is None:
@@ -367,8 +369,12 @@ def _markdown_paragraphs(lines: list[str]) -> tuple[list[str], int | None]:
                 heading = len(paragraphs) - 1
         else:
             line = line.lstrip("> ").strip()
-            if (item := _LIST_ITEM.match(line)) is not None:
+            item = _LIST_ITEM.match(line)
+            # As in CommonMark, only "1." may interrupt a paragraph, so a
+            # wrapped line starting "2021. Lalu ..." stays text.
+            if item is not None and (not current or in_list or item.group(1) in (None, "1")):
                 flush()
+                in_list = True
                 line = line[item.end() :]
             current.append(line)
     flush()

@@ -28,10 +28,15 @@ Decisions a reader of the output should know about:
   *can* end a sentence: they do when the next word is capitalised (in news
   text a capital after ``dll.`` starts a new sentence far more often than it
   names something mid-sentence).
-* A single capital letter (``J. Smith``, ``George W. Bush``) does not end a
-  sentence when it belongs to a name (the word before it is capitalised or
-  it starts the sentence); after a lowercase word it does, so ``… pada X.
-  Lalu …`` splits. ``Malcolm X. He`` therefore stays joined: a known miss.
+* A single capital letter (``J. Smith``, ``George W. Bush``, ``B. J.
+  Habibie``) does not end a sentence when it belongs to a name (the word
+  before it is capitalised, it starts the sentence, or another initial
+  follows); after a lowercase word it does, so ``… pada X. Lalu …`` splits.
+
+Known misses, accepted for speed and simplicity: ``Malcolm X. He`` and
+``Main St. The`` stay joined; ``in the U.S. The`` stays joined (dotted
+acronyms never end a sentence); a long quotation closed on its line stays
+one sentence however many sentences it holds.
 """
 
 from __future__ import annotations

@@ -164,6 +164,10 @@ class AnnotateSession:
         if task.kind != "multi" and draft[key].choices:
             self._set("focus", int(self._get("focus", 0)) + 1)  # a single decision moves on
 
+    def pick_cues(self, key: Key, value: str, widget: str) -> None:
+        """The cue-word widget ``widget`` (its selection in the state) changed."""
+        self.set_cues(key, value, self.state.get(widget) or [])
+
     def set_cues(self, key: Key, value: str, selected: Sequence[int]) -> None:
         words = word_spans(self._sentence_text())
         draft = self.draft
@@ -175,18 +179,22 @@ class AnnotateSession:
     def focus_on(self, index: int) -> None:
         self._set("focus", index)
 
+    def pick_target(self, widget: str) -> None:
+        """The add-a-target widget ``widget`` (its choice in the state) changed."""
+        self.add_target(str(self.state.get(widget) or ""))
+
     def add_target(self, target: str) -> None:
         if target and target not in self.extra_targets:
             self._set("extra_targets", [*self.extra_targets, target])
 
-    def save(self) -> int | None:
+    def save(self) -> None:
         """Store the draft (what changed) and move on; a refusal becomes the message."""
         sentence_id = self.sentence_id
         if sentence_id is None:
-            return None
+            return
         shown_at = float(self._get("shown_at", time.monotonic()))
         try:
-            revision = ann.save(
+            ann.save(
                 self.store,
                 sentence_id=sentence_id,
                 annotator=self.annotator,
@@ -196,9 +204,8 @@ class AnnotateSession:
             )
         except ann.InvalidLabel as exc:
             self._set("message", f"Not saved: {exc}")
-            return None
+            return
         self.next()
-        return revision
 
     def undo(self) -> None:
         undone = ann.undo(self.store, self.annotator)

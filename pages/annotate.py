@@ -1,5 +1,8 @@
 """Annotate: one sentence at a time, every decision on a key shown on its button."""
 
+from collections.abc import MutableMapping
+from typing import Any, cast
+
 import streamlit as st
 
 from annotator import display, queue
@@ -20,7 +23,12 @@ with st.sidebar:
     lang = st.radio("Codebook language", ["id", "en"], horizontal=True, key="annotate.lang")
 
 session = AnnotateSession(
-    st.session_state, store=store, labelset=labelset, annotator=name, strategy=strategy, tasks=tasks
+    cast("MutableMapping[str, Any]", st.session_state),
+    store=store,
+    labelset=labelset,
+    annotator=name,
+    strategy=strategy,
+    tasks=tasks,
 )
 wanted = st.query_params.get("sentence", "")
 session.start(int(wanted) if wanted.isdigit() else None)
@@ -91,18 +99,18 @@ with left:
                 args=(key, ""),
                 type="primary" if draft[key].values == ("",) else "secondary",
             )
+        words = view.words
         for value in (v for v in task.values if v.cue and v.name in draft[key].values):
             widget = f"annotate.cue.{view.sentence.id}.{key[0]}.{key[1]}.{value.name}"
             st.pills(
                 f"Cue words for {md(value.label(lang))}: click the words that signal it",
                 list(range(len(view.words))),
-                format_func=lambda j: md(view.words[j].text),
+                format_func=lambda j: md(words[j].text),
                 selection_mode="multi",
                 default=view.selected_words(draft[key], value.name),
                 key=widget,
-                on_change=lambda k=key, v=value.name, w=widget: session.set_cues(
-                    k, v, st.session_state[w]
-                ),
+                on_change=session.pick_cues,
+                args=(key, value.name, widget),
             )
     others = (
         [t.name for t in stance.targets if (stance.name, t.name) not in view.keys] if stance else []
@@ -113,7 +121,8 @@ with left:
             "Add a stance target the sentence does not name",
             ["", *others],
             key=widget,
-            on_change=lambda: session.add_target(st.session_state[widget]),
+            on_change=session.pick_target,
+            args=(widget,),
         )
 with right:
     focused = labelset.task(view.keys[view.focus][0]) if view.keys else None

@@ -34,24 +34,16 @@ with articles_tab:
     title = c2.text_input("Title", key="import.title")
     published = c3.text_input("Published (YYYY-MM-DD)", key="import.published")
     language = c4.selectbox("Language", ["guess", "id", "en"], key="import.language")
-    options = {
-        "outlet": outlet or None,
-        "title": title or None,
-        "published": published or None,
-        "language": None if language == "guess" else language,
-    }
-    found: list[readers.RawArticle] = []
-    problems: list[Problem] = []
-    for upload in files or []:
-        articles, file_problems = readers.read_articles(upload.getvalue(), upload.name, **options)
-        found += articles
-        problems += file_problems
+    sources = [(f.getvalue(), f.name) for f in files or []]
     if pasted.strip():
-        articles, file_problems = readers.read_articles(
-            pasted.encode(), "pasted text.txt", **options
-        )
-        found += articles
-        problems += file_problems
+        sources.append((pasted.encode(), "pasted text.txt"))
+    found, problems = corpus.read_sources(
+        sources,
+        outlet=outlet or None,
+        title=title or None,
+        published=published or None,
+        language=None if language == "guess" else language,
+    )
     if found or problems:
         preview = corpus.import_articles(store, found, dry_run=True, read_problems=problems)
         show_problems(preview.problems)
@@ -98,22 +90,22 @@ with labels_tab:
         "Formats: " + ", ".join(sorted(FORMATS)) + ". Missing tasks, targets and values are added "
         "to the label set as a new version; nothing is stored if any row is wrong."
     )
-    upload = st.file_uploader(
+    label_file = st.file_uploader(
         "Label-set file",
         key=f"import.labels.{round_}",
         type=sorted({f.extension.lstrip(".") for f in FORMATS.values()}),
     )
-    if upload is not None and st.button(
+    if label_file is not None and st.button(
         "Import labels", type="primary", key="import.labels_commit"
     ):
-        report = import_file(
-            store, upload.getvalue(), upload.name, annotator=ui.annotator() or "import"
+        result = import_file(
+            store, label_file.getvalue(), label_file.name, annotator=ui.annotator() or "import"
         )
-        show_problems(report.problems)
-        if report.stored:
+        show_problems(result.problems)
+        if result.stored:
             st.success(
-                f"{report.labels_added} label row(s) added, {report.labels_unchanged} already "
-                f"present, {report.documents_created} document(s) created."
+                f"{result.labels_added} label row(s) added, {result.labels_unchanged} already "
+                f"present, {result.documents_created} document(s) created."
             )
-            if report.label_set_additions:
-                st.info("Added to the label set: " + ", ".join(report.label_set_additions))
+            if result.label_set_additions:
+                st.info("Added to the label set: " + ", ".join(result.label_set_additions))

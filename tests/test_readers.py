@@ -152,6 +152,16 @@ def test_markdown_first_heading_becomes_the_title_when_none_is_given() -> None:
     assert article.text == "Pengantar singkat.\nIsi berita.\nLain"
 
 
+def test_markdown_soft_wrapped_lines_join_and_a_wrapped_year_is_not_a_list() -> None:
+    text = "Trump dilarang di Twitter pada\n2021. Lalu Musk mengaktifkan\nkembali akunnya.\n\n1. Satu.\n2. Dua.\n"
+    article = read_one(text, "a.md")
+    assert article.text.split("\n") == [
+        "Trump dilarang di Twitter pada 2021. Lalu Musk mengaktifkan kembali akunnya.",
+        "Satu.",
+        "Dua.",
+    ]
+
+
 def test_markdown_setext_heading_becomes_the_title() -> None:
     article = read_one("Judul Utama\n===========\n\nIsi berita.\n", "a.markdown")
     assert (article.title, article.text) == ("Judul Utama", "Isi berita.")

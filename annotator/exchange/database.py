@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -478,14 +478,15 @@ def _add_labels(
                     key_rows["value"], key_rows["span_start"], key_rows["span_end"], strict=True
                 )
             )
+            sentence_id = int(cast(int, sid))
             wanted = Decision(str(task_name), str(target), choices).normalized()
-            if now_by_sentence[int(sid)].get(wanted.key) == wanted:
+            if now_by_sentence[sentence_id].get(wanted.key) == wanted:
                 unchanged += len(key_rows)
                 continue
             for _, row in key_rows.iterrows():
                 records.append(
                     {
-                        "sentence_id": int(sid),
+                        "sentence_id": sentence_id,
                         "task": row["task"],
                         "target": row["target"],
                         "value": row["value"],

@@ -256,21 +256,23 @@ def _parse_csv_slow(text: str, name: str, problems: list[Problem]) -> tuple[Any,
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
+    line = 1  # header line 1, then one line per record, as a spreadsheet numbers rows
     try:
         for row in reader:
             if not row:
                 continue
             if header is None:
                 header = row
-            elif len(row) != len(header):
-                problems.append(
-                    Problem(name, f"expected {len(header)} cells, found {len(row)}", len(rows) + 2)
-                )
+                continue
+            line += 1
+            if len(row) != len(header):
+                message = f"expected {len(header)} cells, found {len(row)}"
+                problems.append(Problem(name, message, line))
             else:
                 rows.append(row)
-                lines.append(len(rows) + 1)
+                lines.append(line)
     except csv.Error as exc:
-        problems.append(Problem(name, f"malformed CSV: {exc}", len(rows) + 2))
+        problems.append(Problem(name, f"malformed CSV: {exc}", line + 1))
     if header is None:
         problems.append(Problem(name, "empty file: expected a header line", 1))
         return None, None
