@@ -1,8 +1,36 @@
-"""The Streamlit entry: the pages and the shared sidebar, nothing else."""
+"""The Streamlit entry: the pages and the shared sidebar, nothing else.
+
+Start it with ``workbench serve`` or ``python workbench.py [streamlit options]``
+(not ``streamlit run``): see :func:`_serve`.
+"""
+
+import sys
 
 import streamlit as st
 
+from annotator.display import escape_markdown
 from pages import ui
+
+
+def _serve() -> None:
+    """Run the app in this process, with ``pages/`` read as st.navigation pages.
+
+    Streamlit treats a ``pages/`` folder beside the entry script as a
+    version-1 multipage app until the first ``st.navigation`` call; a first
+    visit straight to ``/annotate`` would then run that page without this
+    router. Telling Streamlit up front, as ``st.navigation`` itself does,
+    makes every first visit go through here.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli
+
+    PagesManager.uses_pages_directory = False
+    sys.argv = ["streamlit", "run", __file__, *sys.argv[1:]]
+    sys.exit(cli.main())
+
+
+if __name__ == "__main__" and not st.runtime.exists():
+    _serve()
 
 st.set_page_config(page_title="Stance workbench", page_icon="📰", layout="wide")
 
@@ -19,6 +47,11 @@ navigation = st.navigation(
 
 with st.sidebar:
     name = ui.annotator()
-    st.caption(f"Annotator: **{name}**" if name else "Annotator: not set (asked on Annotate)")
+    # The name may come from the page address: shown as text, never as Markdown.
+    st.caption(
+        f"Annotator: **{escape_markdown(name)}**"
+        if name
+        else "Annotator: not set (asked on Annotate)"
+    )
 
 navigation.run()

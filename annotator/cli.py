@@ -167,11 +167,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     if args.db:
         env[ENV_VAR] = args.db
+    # `python workbench.py` (not `streamlit run`) so that pages/ is read as
+    # st.navigation pages from the first request on; see workbench._serve.
     command = [
         sys.executable,
-        "-m",
-        "streamlit",
-        "run",
         str(PROJECT_ROOT / "workbench.py"),
         "--server.port",
         str(args.port),

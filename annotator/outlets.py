@@ -36,7 +36,7 @@ def summary(store: Store, *, annotator: str | None = None) -> pd.DataFrame:
 
 def totals(store: Store) -> dict[str, Any]:
     """Documents, sentences, annotations, and per outlet documents and sentences."""
-    per_outlet = summary(store)
+    records: list[dict[Any, Any]] = summary(store).to_dict("records")
     with store.read() as conn:
         return {
             "documents": texts_sql.count_documents(conn),
@@ -45,11 +45,11 @@ def totals(store: Store) -> dict[str, Any]:
             "labelled_sentences": labels_sql.progress_count(conn),
             "annotators": labels_sql.annotators(conn),
             "outlets": {
-                str(row.outlet): {
-                    "documents": int(row.documents),
-                    "sentences": int(row.sentences),
-                    "labelled": int(row.labelled),
+                str(row["outlet"]): {
+                    "documents": int(row["documents"]),
+                    "sentences": int(row["sentences"]),
+                    "labelled": int(row["labelled"]),
                 }
-                for row in per_outlet.itertuples()
+                for row in records
             },
         }

@@ -72,7 +72,9 @@ class Shuffled(QueryStrategy):
                 candidates = labels_sql.unlabelled_ids(conn, annotator, after=0, limit=self.window)
         if not candidates:
             raise QueueExhausted(f"{annotator} has labelled every sentence")
-        return min(candidates, key=lambda sid: _hash(f"{annotator}:{sid}".encode()))
+        # A skipped sentence stays unlabelled: offer it again only when it is the last.
+        others = [sid for sid in candidates if sid != after] or candidates
+        return min(others, key=lambda sid: _hash(f"{annotator}:{sid}".encode()))
 
 
 def _hash(data: bytes) -> int:

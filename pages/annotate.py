@@ -99,13 +99,13 @@ with left:
                 args=(key, ""),
                 type="primary" if draft[key].values == ("",) else "secondary",
             )
-        words = view.words
+        word_labels = [md(w.text) for w in view.words]
         for value in (v for v in task.values if v.cue and v.name in draft[key].values):
             widget = f"annotate.cue.{view.sentence.id}.{key[0]}.{key[1]}.{value.name}"
             st.pills(
                 f"Cue words for {md(value.label(lang))}: click the words that signal it",
                 list(range(len(view.words))),
-                format_func=lambda j: md(words[j].text),
+                format_func=word_labels.__getitem__,
                 selection_mode="multi",
                 default=view.selected_words(draft[key], value.name),
                 key=widget,

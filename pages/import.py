@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from annotator import corpus, readers
+from annotator.display import escape_markdown as md
 from annotator.exchange import FORMATS
 from annotator.exchange.database import import_file
 from annotator.problems import Problem
@@ -17,7 +18,8 @@ round_ = st.session_state.setdefault("import.round", 0)  # a new round clears th
 
 def show_problems(problems: tuple[Problem, ...] | list[Problem]) -> None:
     for p in problems:
-        (st.error if p.severity == "error" else st.warning)(str(p), icon="⚠️")
+        # Problems quote file names and file content: shown as text, not Markdown.
+        (st.error if p.severity == "error" else st.warning)(md(str(p)), icon="⚠️")
 
 
 articles_tab, labels_tab = st.tabs(["Articles", "Label sets"])
@@ -52,7 +54,7 @@ with articles_tab:
         )
         for i, doc in enumerate(preview.documents):
             with st.expander(
-                f"{doc.outlet} · {doc.title or '(no headline)'} · {len(doc.sentences)} sentences"
+                f"{md(doc.outlet)} · {md(doc.title) or '(no headline)'} · {len(doc.sentences)} sentences"
             ):
                 st.dataframe(
                     pd.DataFrame({"sentence": doc.sentence_texts()}), key=f"import.sentences.{i}"
@@ -108,4 +110,4 @@ with labels_tab:
                 f"present, {result.documents_created} document(s) created."
             )
             if result.label_set_additions:
-                st.info("Added to the label set: " + ", ".join(result.label_set_additions))
+                st.info("Added to the label set: " + md(", ".join(result.label_set_additions)))

@@ -96,3 +96,13 @@ def test_random_order_is_stable_for_a_reload_and_differs_between_annotators(stor
 def test_an_unknown_strategy_names_the_known_ones() -> None:
     with pytest.raises(KeyError, match="sequential"):
         queue.get_strategy("psychic")
+
+
+def test_random_order_moves_on_after_a_skip(store: Store) -> None:
+    shuffled = queue.get_strategy("random")
+    for name in ("ani", "budi", "citra", "dewi"):
+        current = shuffled.next_sentence(store, name)
+        for _ in range(5):
+            following = shuffled.next_sentence(store, name, after=current)
+            assert following != current
+            current = following

@@ -11,7 +11,9 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
+from annotator import annotations as ann
 from annotator import corpus
+from annotator.annotations import Choice, Decision
 from annotator.display import word_spans
 from annotator.labelsets import LabelSet
 from annotator.readers import RawArticle
@@ -133,9 +135,7 @@ def test_pressing_values_then_save_stores_exactly_those_labels(
     with store.read() as conn:
         rows = labels_sql.current_labels(conn, annotator=NAME)
     assert {(r.sentence_id, r.annotator, r.source) for r in rows} == {(1, NAME, "human")}
-    assert {(r.label_set, r.label_set_version) for r in rows} == {
-        (labelset.name, labelset.version)
-    }
+    assert {(r.label_set, r.label_set_version) for r in rows} == {(labelset.name, labelset.version)}
 
 
 def test_saving_shows_the_next_sentence(app: BuildApp, store: Store) -> None:
@@ -171,9 +171,58 @@ def test_none_applies_is_stored_as_an_empty_value(app: BuildApp, store: Store) -
 
 
 def test_pressing_a_chosen_value_again_clears_it(app: BuildApp, store: Store) -> None:
-    at = press(annotate(app), "favor")
-    click(at, "annotate.task.0", "annotate.value.favor", "annotate.save")
+    at = click(press(annotate(app), "favor"), "annotate.task.0", "annotate.value.favor")
+    assert not is_selected(at, "favor")
+    click(at, "annotate.save")
     assert stored(store) == set()
+
+
+def test_none_applies_and_frame_values_exclude_each_other(app: BuildApp) -> None:
+    at = click(annotate(app), "annotate.task.4", "annotate.value.none", "annotate.value.economic")
+    assert is_selected(at, "economic")
+    assert not is_selected(at, "none")
+    click(at, "annotate.value.none")
+    assert [v for v in ("economic", "none") if is_selected(at, v)] == ["none"]
+
+
+def test_a_target_the_sentence_does_not_name_can_be_added_and_labelled(
+    app: BuildApp, store: Store
+) -> None:
+    at = annotate(app, sentence="2")  # names Musk only
+    at.selectbox(key="annotate.add_target.2").select("Donald Trump").run()
+    click(at, "annotate.task.1", "annotate.value.against", "annotate.save")
+    assert stored(store, 2) == {("stance", "Donald Trump", "against")}
+
+
+def test_the_tasks_chosen_in_the_sidebar_are_the_only_ones_asked(
+    app: BuildApp, store: Store
+) -> None:
+    at = annotate(app)
+    at.multiselect(key="annotate.tasks").set_value(["opinion"]).run()
+    assert not [b for b in at.button if b.key and b.key.startswith("annotate.task.")]
+    click(at, "annotate.value.opinion", "annotate.save")
+    assert stored(store, 1) == {("opinion", "", "opinion")}
+
+
+def test_the_codebook_language_switches_the_value_labels(app: BuildApp) -> None:
+    at = annotate(app)
+    assert at.button(key="annotate.value.favor").label == "Mendukung"
+    at.radio(key="annotate.lang").set_value("en").run()
+    assert at.button(key="annotate.value.favor").label == "Favor"
+
+
+def test_when_every_sentence_is_labelled_the_page_says_thank_you(
+    app: BuildApp, store: Store, labelset: LabelSet
+) -> None:
+    opinion = [Decision("opinion", "", (Choice("factual"),))]
+    for sentence_id in range(1, 59):
+        ann.save(
+            store, sentence_id=sentence_id, annotator=NAME, decisions=opinion, labelset=labelset
+        )
+    at = annotate(app)
+    assert not at.exception
+    assert "Every sentence has a label from you" in at.success[0].value
+    assert at.progress[0].value == 100
 
 
 # ---------------------------------------------------------------- moving around

@@ -21,7 +21,10 @@ PAGE = "pages/export.py"
 
 def save_labels(store: Store, labelset: LabelSet) -> None:
     """Five label rows on two sentences by two annotators."""
-    one = [Decision("bias", "", (Choice("biased", 0, 9),)), Decision("opinion", "", (Choice("factual"),))]
+    one = [
+        Decision("bias", "", (Choice("biased", 0, 9),)),
+        Decision("opinion", "", (Choice("factual"),)),
+    ]
     two = [Decision("frames", "", (Choice("economic"), Choice("capacity")))]
     ann.save(store, sentence_id=1, annotator="ana", decisions=one, labelset=labelset)
     ann.save(store, sentence_id=2, annotator="budi", decisions=two, labelset=labelset)

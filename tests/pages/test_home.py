@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from annotator import annotations as ann
 from annotator.annotations import Choice, Decision
+from annotator.display import escape_markdown
 from annotator.labelsets import LabelSet
 from annotator.storage import Store
 from tests.pages.conftest import BuildApp
@@ -26,7 +27,9 @@ def outlet_table(at: AppTest) -> pd.DataFrame:
 
 
 def my_progress_tables(at: AppTest) -> list[pd.DataFrame]:
-    return [t.set_index("outlet") for t in tables(at) if list(t.columns)[:2] == ["outlet", "sentences"]]
+    return [
+        t.set_index("outlet") for t in tables(at) if list(t.columns)[:2] == ["outlet", "sentences"]
+    ]
 
 
 def label_one_sentence(store: Store, labelset: LabelSet, annotator: str) -> None:
@@ -72,3 +75,9 @@ def test_the_annotators_own_progress_shows_once_the_name_is_known(
 
 def test_without_a_name_there_is_no_personal_progress_table(app: BuildApp) -> None:
     assert my_progress_tables(app()) == []
+
+
+def test_the_annotator_name_from_the_address_is_shown_as_text_not_markdown(app: BuildApp) -> None:
+    name = "[ana](http://example.com) _x_"
+    (caption,) = app(annotator=name).sidebar.caption
+    assert caption.value == f"Annotator: **{escape_markdown(name)}**"
