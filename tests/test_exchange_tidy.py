@@ -83,7 +83,9 @@ def tidy_frames(draw: st.DrawFn, *, max_sentences: int = 4) -> pd.DataFrame:
                 for value in chosen:
                     cues = [None]
                     if value and text and draw(st.booleans()):
-                        cues = draw(st.lists(_spans(len(text)), min_size=1, max_size=2, unique=True))
+                        cues = draw(
+                            st.lists(_spans(len(text)), min_size=1, max_size=2, unique=True)
+                        )
                     for cue in cues:
                         row = {**label, "value": value, **draw(_label_fields(with_extras))}
                         if cue is not None:
@@ -222,7 +224,7 @@ def test_csv_is_utf8_with_a_header_and_reads_a_byte_order_mark() -> None:
 
 
 def test_reading_the_minimum_columns_fills_the_rest() -> None:
-    back, problems = tidy.read_csv_bytes("text,task,value\nMusk menang,bias,biased\n".encode())
+    back, problems = tidy.read_csv_bytes(b"text,task,value\nMusk menang,bias,biased\n")
     assert problems == []
     assert list(back.columns) == list(tidy.COLUMNS)
     assert back.loc[0, "value"] == "biased" and pd.isna(back.loc[0, "span_start"])
@@ -249,13 +251,13 @@ def test_a_missing_required_column_is_reported_on_line_1() -> None:
 
 def test_bad_csv_cells_are_reported_with_their_line_and_field() -> None:
     data = (
-        "text,task,value,span_start,span_end,span_text\n"
-        "Musk menang,bias,biased,abc,4,\n"  # line 2: not a number
-        "Musk menang,bias,biased,3,1,\n"  # line 3: end before start
-        "Musk,bias,biased,0,40,\n"  # line 4: beyond the text
-        "Musk menang,bias,biased,0,4,Trump\n"  # line 5: wrong span text
-        ",,favor,,,\n"  # line 6: a value without a task
-    ).encode()
+        b"text,task,value,span_start,span_end,span_text\n"
+        b"Musk menang,bias,biased,abc,4,\n"  # line 2: not a number
+        b"Musk menang,bias,biased,3,1,\n"  # line 3: end before start
+        b"Musk,bias,biased,0,40,\n"  # line 4: beyond the text
+        b"Musk menang,bias,biased,0,4,Trump\n"  # line 5: wrong span text
+        b",,favor,,,\n"  # line 6: a value without a task
+    )
     frame, problems = tidy.read_csv_bytes(data)
     assert lines_of(errors(problems)) == [
         (2, "span_start"), (2, "span_end"), (3, "span_end"), (4, "span_end"), (5, "span_text"),
@@ -283,13 +285,13 @@ def test_an_empty_csv_is_a_problem_not_an_exception() -> None:
 
 def test_bad_jsonl_lines_are_reported_with_their_numbers() -> None:
     data = (
-        '{"text": "a", "task": "t", "value": "v"}\n'
-        "{not json\n"
-        "[1, 2]\n"
-        "\n"
-        '{"text": "b", "task": "t", "value": "v", "span_start": "x", "span_end": 1}\n'
-        '{"text": "c", "task": ["t"], "value": "v"}\n'
-    ).encode()
+        b'{"text": "a", "task": "t", "value": "v"}\n'
+        b"{not json\n"
+        b"[1, 2]\n"
+        b"\n"
+        b'{"text": "b", "task": "t", "value": "v", "span_start": "x", "span_end": 1}\n'
+        b'{"text": "c", "task": ["t"], "value": "v"}\n'
+    )
     frame, problems = tidy.read_jsonl_bytes(data)
     assert sorted(lines_of(problems)) == [(2, None), (3, None), (5, "span_end"),
                                           (5, "span_start"), (6, "task"), (6, "task")]  # fmt: skip
@@ -333,6 +335,17 @@ def test_conflicting_labels_are_flagged() -> None:
     assert {p.message for p in problems if p.severity == "warning"} == {
         "a value both with and without cue spans", "the same label twice",
     }  # fmt: skip
+
+
+def test_a_semicolon_csv_from_a_spreadsheet_is_read() -> None:
+    data = b"text;task;value;span_start;span_end\nMusk, katanya;bias;biased;0;4\n"
+    back, problems = tidy.read_csv_bytes(data)
+    assert problems == [] and back.loc[0, "span_text"] == "Musk"
+
+
+def test_a_column_twice_is_reported_and_the_first_kept() -> None:
+    back, problems = tidy.read_csv_bytes(b"text,task,value,task\nab,bias,biased,opinion\n")
+    assert lines_of(problems) == [(1, "task")] and back.loc[0, "task"] == "bias"
 
 
 def test_extra_csv_columns_get_their_types_back() -> None:

@@ -19,9 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from annotator.exchange import doccano, labelstudio, prodigy, tidy
-from annotator.problems import Problem
-
-Read = tuple[pd.DataFrame, list[Problem]]
+from annotator.exchange.tidy import Read
 
 
 class UnknownFormat(ValueError):
@@ -83,19 +81,44 @@ def sniff_jsonl(head: bytes) -> str:
     doccano ``label`` (or ``entities`` / ``cats``)."""
     text = head.decode("utf-8-sig", errors="replace")
     line = next((ln for ln in text.split("\n") if ln.strip()), "")
-    try:
-        first = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise UnknownFormat(f"the first line is not complete JSON: {exc.msg}") from exc
-    if not isinstance(first, dict):
-        raise UnknownFormat("the first line is not a JSON object")
-    if "_input_hash" in first or "answer" in first:
+    keys = _top_level_keys(line)
+    if {"_input_hash", "answer"} & keys:
         return "prodigy"
-    if "task" in first:
+    if "task" in keys:
         return "jsonl"
-    if {"label", "entities", "cats"} & first.keys():
+    if {"label", "entities", "cats"} & keys:
         return "doccano"
-    raise UnknownFormat("a JSON Lines file, but neither Prodigy, doccano nor a tidy table")
+    raise UnknownFormat("not a JSON Lines file of Prodigy, doccano or the tidy table")
+
+
+def _top_level_keys(line: str) -> set[str]:
+    """The keys of a JSON object, as far as ``line`` goes: an upload's first
+    bytes may end in the middle of the first line."""
+    decoder, keys = json.JSONDecoder(), set[str]()
+    at = len(line) - len(line.lstrip())
+    if line[at : at + 1] != "{":
+        return keys
+    at += 1
+    try:
+        while True:
+            key, at = decoder.raw_decode(line, _skip(line, at))
+            keys.add(str(key))
+            at = _skip(line, at)
+            if line[at : at + 1] != ":":
+                return keys
+            _, at = decoder.raw_decode(line, _skip(line, at + 1))
+            at = _skip(line, at)
+            if line[at : at + 1] != ",":
+                return keys
+            at += 1
+    except json.JSONDecodeError:
+        return keys
+
+
+def _skip(text: str, at: int) -> int:
+    while text[at : at + 1] in (" ", "\t", "\r"):
+        at += 1
+    return at
 
 
 def format_for(path_or_name: str | Path, *, head: bytes | None = None) -> Format:

@@ -35,8 +35,9 @@ def _table(header: list[str], rows: list[list[object]], right: int = 1) -> list[
     return lines
 
 
-def _or(text: str, placeholder: str) -> str:
-    return text if text else placeholder
+def _or(text: object, placeholder: str) -> str:
+    """The text, or a placeholder where it is empty (an empty cell reads as a mistake)."""
+    return str(text) or placeholder
 
 
 def render_card(
@@ -60,10 +61,10 @@ def render_card(
     ]
     versions = labelled[["label_set", "label_set_version"]].drop_duplicates()
     made_with = [
-        f"{_or(str(r.label_set), '(unnamed)')} v{r.label_set_version}"
-        if pd.notna(r.label_set_version)
-        else _or(str(r.label_set), "(unnamed)")
-        for r in versions.itertuples()
+        _or(label_set, "(unnamed)") + ("" if version is pd.NA else f" v{version}")
+        for label_set, version in zip(
+            versions["label_set"], versions["label_set_version"].astype(object), strict=True
+        )
     ]
     if made_with:
         out.append(f"- Labelled with: {cell(', '.join(sorted(made_with)))}")
@@ -114,7 +115,7 @@ def render_card(
         "  share sentence, annotator, task and target: the values of a multi-choice task, or one",
         "  value with several cue spans (one row per span; `span_start`/`span_end` are character",
         "  offsets into `text`, `span_text` is the cue phrase).",
-        f"- {none_apply} label(s) say \"annotated, and no value applies\": `task` is set and "
+        f'- {none_apply} label(s) say "annotated, and no value applies": `task` is set and '
         "`value` is empty.",
         f"- {unlabelled} row(s) are unlabelled sentences: `task`, `value` and `annotator` are empty.",
         "- `target` is empty for tasks without a stance target; `source` says where a label came",

@@ -1,7 +1,8 @@
 """Label Studio's JSON export: a JSON array of tasks, one task per sentence.
 
 Start with :func:`to_bytes` / :func:`from_bytes` (or :func:`write` /
-:func:`read`). Each annotator's labels on a sentence are one annotation; each
+:func:`read`); :func:`labeling_config` gives a project config (XML) that
+matches the written tasks. Each annotator's labels on a sentence are one annotation; each
 label a *region* of its ``result``:
 
 * a value without a span: ``{"type": "choices", "from_name": "stance@Elon Musk",
@@ -34,6 +35,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 import pandas as pd
 
@@ -54,6 +56,7 @@ from annotator.exchange.tidy import (
 )
 from annotator.problems import Problem
 
+_LABEL_FIELDS = ("annotator", "label_set", "label_set_version", "source", "created_at")
 SPANS = ".spans"
 META_VERSION = 1
 # Task data keys, "text" first as Label Studio's templates expect it.
@@ -115,7 +118,14 @@ def to_tasks(frame: pd.DataFrame) -> list[dict[str, Any]]:
             annotation["created_at"] = row["created_at"]
         meta.update(task=row["task"], target=row["target"])
         name = control_name(row["task"], row["target"])
-        shared = (key, json.dumps(meta, sort_keys=True, ensure_ascii=False))
+        # Values of one multi-choice label share a region when nothing else differs.
+        shared = (
+            key,
+            row["task"],
+            row["target"],
+            *(row[c] for c in _LABEL_FIELDS),
+            *(row[c] for c in extras),
+        )
         if row["span_start"] is None and row["value"] and shared in choices:
             choices[shared]["value"]["choices"].append(row["value"])
             continue
@@ -143,12 +153,39 @@ def to_tasks(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def to_bytes(frame: pd.DataFrame) -> bytes:
-    """A Label Studio JSON export of the table, UTF-8."""
-    return json.dumps(to_tasks(frame), ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+    """A Label Studio JSON export of the table, UTF-8, one task per line (the
+    C JSON encoder does not indent, and a problem's line number then says
+    which task it is)."""
+    tasks = [json.dumps(task, ensure_ascii=False) for task in to_tasks(frame)]
+    return ("[\n" + ",\n".join(tasks) + "\n]\n").encode("utf-8")
 
 
 def write(frame: pd.DataFrame, path: Path) -> None:
     Path(path).write_bytes(to_bytes(frame))
+
+
+def labeling_config(frame: pd.DataFrame) -> str:
+    """A Label Studio labeling config (XML) for the tasks, targets and values
+    the table uses, with the control names :func:`to_tasks` writes: one
+    ``Choices`` per task and target (``multiple`` where an annotator chose
+    several values), one ``Labels`` where values have cue spans."""
+    labelled = normalize(frame).query("task != ''")
+    lines = ["<View>", '  <Text name="text" value="$text"/>']
+    for (task, target), group in labelled.groupby(["task", "target"], sort=True):
+        name = control_name(str(task), str(target))
+        chosen = group[group["span_start"].isna() & (group["value"] != "")]
+        several = chosen.duplicated([*SENTENCE_COLUMNS, "annotator"]).any()
+        lines += [f"  <Header value={quoteattr(name)}/>",
+                  f"  <Choices name={quoteattr(name)} toName=\"text\" "
+                  f"choice=\"{'multiple' if several else 'single'}\">"]  # fmt: skip
+        lines += [f"    <Choice value={quoteattr(v)}/>" for v in sorted(set(group["value"]) - {""})]
+        lines.append("  </Choices>")
+        cues = sorted(set(group.loc[group["span_start"].notna(), "value"]) - {""})
+        if cues:
+            lines.append(f'  <Labels name={quoteattr(name + SPANS)} toName="text">')
+            lines += [f"    <Label value={quoteattr(v)}/>" for v in cues]
+            lines.append("  </Labels>")
+    return "\n".join([*lines, "</View>", ""])
 
 
 # ------------------------------------------------------------------ reading
@@ -274,7 +311,7 @@ def _region_rows(
 
 
 def _code_points(text: str, start: Any, end: Any, quoted: Any) -> tuple[Any, Any]:
-    """Offsets in Python characters. Label Studio before 1.4 counted UTF-16
+    """Offsets in Python characters. Older Label Studio versions counted UTF-16
     units (an emoji counts twice); convert when the region's text says so."""
     if not (isinstance(start, int) and isinstance(end, int) and isinstance(quoted, str)):
         return start, end

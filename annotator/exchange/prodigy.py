@@ -110,9 +110,10 @@ def to_lines(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _new_line(row: dict[str, Any], options: list[str], unlabelled: bool) -> dict[str, Any]:
     shown = {c: row[c] for c in SENTENCE_COLUMNS if c != "text" and row[c] not in ("", None)}
-    line: dict[str, Any] = {"text": row["text"], "meta": shown}
+    line: dict[str, Any] = {"text": row["text"]}  # keys in the order Prodigy writes them
     line["_input_hash"] = stable_hash(row["text"])
     line["_task_hash"] = stable_hash(row["text"], row["task"], row["target"])
+    line["meta"] = shown
     if unlabelled:  # a Prodigy input task: not answered yet
         line["workbench"] = {"version": META_VERSION, "unlabelled": []}
         return line
