@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from annotator.exchange import tidy
+from annotator.exchange import tidy, tidyfiles
 from annotator.problems import errors
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -188,7 +188,7 @@ def test_neutralise_examples() -> None:
 
 def test_csv_neutralises_text_but_never_numbers() -> None:
     frame = frame_of(text=["=cmd|' /C calc'!A0"], task=["t"], value=["-1"], label_set_version=[3])
-    body = tidy.to_csv_bytes(frame).decode("utf-8").splitlines()[1]
+    body = tidyfiles.to_csv_bytes(frame).decode("utf-8").splitlines()[1]
     assert body.startswith(",,,,,,,'=cmd|' /C calc'!A0,")
     assert ",'-1," in body and ",3," in body
 
@@ -200,31 +200,31 @@ def test_csv_neutralises_text_but_never_numbers() -> None:
 @given(frame=tidy_frames())
 @SETTINGS
 def test_export_then_import_gives_the_same_table(fmt: str, frame: pd.DataFrame) -> None:
-    data = tidy.to_bytes(frame, fmt)
-    back, problems = tidy.from_bytes(data, fmt, name=f"x.{fmt}")
+    data = tidyfiles.to_bytes(frame, fmt)
+    back, problems = tidyfiles.from_bytes(data, fmt, name=f"x.{fmt}")
     assert problems == []
     assert_frame_equal(back, tidy.sort(tidy.normalize(frame)))
-    assert tidy.to_bytes(back, fmt) == data
+    assert tidyfiles.to_bytes(back, fmt) == data
 
 
 @pytest.mark.parametrize("fmt", tidy.TIDY_FORMATS)
 def test_path_functions_write_and_read_files(fmt: str, tmp_path: Any) -> None:
     path = tmp_path / f"labels.{fmt}"
-    getattr(tidy, f"write_{fmt}")(two_labels(), path)
-    back, problems = getattr(tidy, f"read_{fmt}")(path)
+    getattr(tidyfiles, f"write_{fmt}")(two_labels(), path)
+    back, problems = getattr(tidyfiles, f"read_{fmt}")(path)
     assert problems == []
     assert_frame_equal(back, tidy.sort(two_labels()))
 
 
 def test_csv_is_utf8_with_a_header_and_reads_a_byte_order_mark() -> None:
-    data = tidy.to_csv_bytes(two_labels())
+    data = tidyfiles.to_csv_bytes(two_labels())
     assert data.decode("utf-8").startswith(",".join(tidy.COLUMNS) + "\r\n")
-    back, problems = tidy.read_csv_bytes(b"\xef\xbb\xbf" + data)
+    back, problems = tidyfiles.read_csv_bytes(b"\xef\xbb\xbf" + data)
     assert problems == [] and len(back) == 2
 
 
 def test_reading_the_minimum_columns_fills_the_rest() -> None:
-    back, problems = tidy.read_csv_bytes(b"text,task,value\nMusk menang,bias,biased\n")
+    back, problems = tidyfiles.read_csv_bytes(b"text,task,value\nMusk menang,bias,biased\n")
     assert problems == []
     assert list(back.columns) == list(tidy.COLUMNS)
     assert back.loc[0, "value"] == "biased" and pd.isna(back.loc[0, "span_start"])
@@ -232,7 +232,7 @@ def test_reading_the_minimum_columns_fills_the_rest() -> None:
 
 def test_span_text_is_filled_from_the_offsets_when_missing() -> None:
     data = b"text,task,value,span_start,span_end\nMusk menang,bias,biased,0,4\n"
-    back, problems = tidy.read_csv_bytes(data)
+    back, problems = tidyfiles.read_csv_bytes(data)
     assert problems == [] and back.loc[0, "span_text"] == "Musk"
 
 
@@ -244,7 +244,7 @@ def lines_of(problems: list[Any]) -> list[tuple[int | None, str | None]]:
 
 
 def test_a_missing_required_column_is_reported_on_line_1() -> None:
-    frame, problems = tidy.read_csv_bytes(b"text,task\nabc,bias\n", name="in.csv")
+    frame, problems = tidyfiles.read_csv_bytes(b"text,task\nabc,bias\n", name="in.csv")
     assert lines_of(problems) == [(1, "value")]
     assert problems[0].file == "in.csv" and frame.empty
 
@@ -258,7 +258,7 @@ def test_bad_csv_cells_are_reported_with_their_line_and_field() -> None:
         b"Musk menang,bias,biased,0,4,Trump\n"  # line 5: wrong span text
         b",,favor,,,\n"  # line 6: a value without a task
     )
-    frame, problems = tidy.read_csv_bytes(data)
+    frame, problems = tidyfiles.read_csv_bytes(data)
     assert lines_of(errors(problems)) == [
         (2, "span_start"), (2, "span_end"), (3, "span_end"), (4, "span_end"), (5, "span_text"),
         (6, "task"),
@@ -268,18 +268,18 @@ def test_bad_csv_cells_are_reported_with_their_line_and_field() -> None:
 
 def test_malformed_csv_rows_are_reported_and_the_rest_read() -> None:
     data = b'text,task,value\na,t,v\nb,t,v,extra\nc,t\nd,t,v\n"open quote,t,v\n'
-    frame, problems = tidy.read_csv_bytes(data)
+    frame, problems = tidyfiles.read_csv_bytes(data)
     assert [p.line for p in problems] == [3, 4, 6]
     assert frame["text"].tolist() == ["a", "d"]
 
 
 def test_non_utf8_csv_is_a_problem_on_its_line() -> None:
-    frame, problems = tidy.read_csv_bytes(b"text,task,value\nok,t,v\nbad \xff,t,v\n")
+    frame, problems = tidyfiles.read_csv_bytes(b"text,task,value\nok,t,v\nbad \xff,t,v\n")
     assert lines_of(problems) == [(3, None)] and len(frame) == 2
 
 
 def test_an_empty_csv_is_a_problem_not_an_exception() -> None:
-    frame, problems = tidy.read_csv_bytes(b"")
+    frame, problems = tidyfiles.read_csv_bytes(b"")
     assert frame.empty and [p.line for p in problems] == [1]
 
 
@@ -292,7 +292,7 @@ def test_bad_jsonl_lines_are_reported_with_their_numbers() -> None:
         b'{"text": "b", "task": "t", "value": "v", "span_start": "x", "span_end": 1}\n'
         b'{"text": "c", "task": ["t"], "value": "v"}\n'
     )
-    frame, problems = tidy.read_jsonl_bytes(data)
+    frame, problems = tidyfiles.read_jsonl_bytes(data)
     assert sorted(lines_of(problems)) == [(2, None), (3, None), (5, "span_end"),
                                           (5, "span_start"), (6, "task"), (6, "task")]  # fmt: skip
     assert sorted(frame["text"]) == ["a", "b", "c"]
@@ -300,12 +300,12 @@ def test_bad_jsonl_lines_are_reported_with_their_numbers() -> None:
 
 def test_a_true_is_not_a_whole_number_in_jsonl() -> None:
     data = b'{"text": "ab", "task": "t", "value": "v", "sentence_index": true}\n'
-    _, problems = tidy.read_jsonl_bytes(data)
+    _, problems = tidyfiles.read_jsonl_bytes(data)
     assert lines_of(problems) == [(1, "sentence_index")]
 
 
 def test_broken_parquet_is_a_problem_not_an_exception() -> None:
-    frame, problems = tidy.read_parquet_bytes(b"PAR1 not really", name="x.parquet")
+    frame, problems = tidyfiles.read_parquet_bytes(b"PAR1 not really", name="x.parquet")
     assert frame.empty and problems[0].file == "x.parquet"
 
 
@@ -313,13 +313,13 @@ def test_parquet_problems_are_numbered_like_the_csv_rows(tmp_path: Any) -> None:
     raw = pd.DataFrame({"text": ["ab", "cd"], "task": ["t", "t"], "value": ["v", "v"],
                         "span_start": ["0", "zz"], "span_end": [1, 1]})  # fmt: skip
     raw.to_parquet(tmp_path / "x.parquet")
-    _, problems = tidy.read_parquet(tmp_path / "x.parquet")
+    _, problems = tidyfiles.read_parquet(tmp_path / "x.parquet")
     assert lines_of(problems) == [(3, "span_start"), (3, "span_end")]
 
 
 def test_many_bad_rows_are_summarised() -> None:
     data = "text,task,value,sentence_index\n" + "a,t,v,x\n" * 100
-    _, problems = tidy.read_csv_bytes(data.encode())
+    _, problems = tidyfiles.read_csv_bytes(data.encode())
     problems = [p for p in problems if p.field == "sentence_index"]
     assert len(problems) == 21 and "80 more" in problems[-1].message
 
@@ -339,18 +339,18 @@ def test_conflicting_labels_are_flagged() -> None:
 
 def test_a_semicolon_csv_from_a_spreadsheet_is_read() -> None:
     data = b"text;task;value;span_start;span_end\nMusk, katanya;bias;biased;0;4\n"
-    back, problems = tidy.read_csv_bytes(data)
+    back, problems = tidyfiles.read_csv_bytes(data)
     assert problems == [] and back.loc[0, "span_text"] == "Musk"
 
 
 def test_a_column_twice_is_reported_and_the_first_kept() -> None:
-    back, problems = tidy.read_csv_bytes(b"text,task,value,task\nab,bias,biased,opinion\n")
+    back, problems = tidyfiles.read_csv_bytes(b"text,task,value,task\nab,bias,biased,opinion\n")
     assert lines_of(problems) == [(1, "task")] and back.loc[0, "task"] == "bias"
 
 
 def test_extra_csv_columns_get_their_types_back() -> None:
     frame = frame_of(text=["a", "b"], task=["t", "t"], value=["v", "w"], n=[1, None],
                      p=[0.1, 2.5], ok=[True, False], code=["-5", "x"])  # fmt: skip
-    back, problems = tidy.read_csv_bytes(tidy.to_csv_bytes(frame))
+    back, problems = tidyfiles.read_csv_bytes(tidyfiles.to_csv_bytes(frame))
     assert problems == []
     assert_frame_equal(back, tidy.sort(frame))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from annotator.exchange import doccano, labelstudio, prodigy, tidy
+from annotator.exchange import doccano, labelstudio, prodigy, tidyfiles
 from annotator.exchange.tidy import Read
 
 
@@ -48,8 +48,8 @@ class Format:
 
 
 def _tidy(fmt: str) -> tuple[Callable[[pd.DataFrame], bytes], Callable[[bytes, str], Read]]:
-    return (lambda frame: tidy.to_bytes(frame, fmt)), (
-        lambda data, name: tidy.from_bytes(data, fmt, name=name)
+    return (lambda frame: tidyfiles.to_bytes(frame, fmt)), (
+        lambda data, name: tidyfiles.from_bytes(data, fmt, name=name)
     )
 
 

@@ -41,20 +41,22 @@ from typing import Any
 
 import pandas as pd
 
-from annotator.exchange.tidy import (
-    SENTENCE_COLUMNS,
+from annotator.exchange.peers import (
     apply_meta,
     as_dict,
-    check,
     decode,
-    empty,
-    extra_columns,
     is_unlabelled,
     json_lines,
     label_meta,
-    normalize,
     records,
     sentence_key,
+)
+from annotator.exchange.tidy import (
+    SENTENCE_COLUMNS,
+    check,
+    empty,
+    extra_columns,
+    normalize,
     sort,
 )
 from annotator.problems import Problem

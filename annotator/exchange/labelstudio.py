@@ -39,19 +39,21 @@ from xml.sax.saxutils import quoteattr
 
 import pandas as pd
 
-from annotator.exchange.tidy import (
-    SENTENCE_COLUMNS,
+from annotator.exchange.peers import (
     apply_meta,
     as_dict,
-    check,
     decode,
-    extra_columns,
     is_unlabelled,
     iso_utc,
     label_meta,
-    normalize,
     records,
     sentence_key,
+)
+from annotator.exchange.tidy import (
+    SENTENCE_COLUMNS,
+    check,
+    extra_columns,
+    normalize,
     sort,
 )
 from annotator.problems import Problem

@@ -1,11 +1,10 @@
-"""The tidy label table and its own files: CSV, JSON Lines and Parquet.
+"""The tidy label table: its columns, canonical form and checks.
 
-One row per label, columns :data:`COLUMNS`. Every reader returns a frame in
-the canonical form of :func:`normalize` (sorted by :func:`sort`) plus a list of
-:class:`~annotator.problems.Problem`; readers never raise on bad input. Start
-with :func:`normalize`, :func:`write_csv` / :func:`read_csv` and
-:func:`to_bytes` / :func:`from_bytes`.
-
+One row per label, columns :data:`COLUMNS`. Start with :func:`normalize`
+(the canonical form every reader returns and every writer accepts),
+:func:`sort` and :func:`validate`. Its files (CSV, JSON Lines, Parquet) are
+:mod:`annotator.exchange.tidyfiles`; the peer tools' formats share helpers in
+:mod:`annotator.exchange.peers`.
 Conventions (the peer formats rely on them too):
 
 * a span is ``span_start``/``span_end``, offsets into ``text`` in Python
@@ -27,21 +26,17 @@ spreadsheet saves it where the decimal mark is a comma, is read too.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
-import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from annotator.problems import Problem, Severity
+
+Read = tuple[pd.DataFrame, list[Problem]]
+
 
 COLUMNS = (
     "document_id", "outlet", "title", "published", "url", "sentence_id", "sentence_index",
@@ -63,8 +58,8 @@ SOURCES = ("human", "import", "model", "adjudicated")
 TIDY_FORMATS = ("csv", "jsonl", "parquet")
 # Cells a spreadsheet would run as a formula start with one of these.
 _FORMULA = r"'*[=+\-@\t\r]"
-_NEUTRALISED = r"'+[=+\-@\t\r]"
-_FLOAT = re.compile(r"[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|nan)")
+NEUTRALISED = r"'+[=+\-@\t\r]"
+FLOAT_PATTERN = re.compile(r"[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|nan)")
 _MAX_PER_KIND = 20  # problems of one kind listed before they are summarised
 _BIGGEST_INT = 2**53  # beyond this a float cannot say which integer it was
 
@@ -124,202 +119,8 @@ def neutralise(values: pd.Series) -> pd.Series:
 
 def restore(values: pd.Series) -> pd.Series:
     """Undo :func:`neutralise`: drop one apostrophe where it was added."""
-    hit = values.str.match(_NEUTRALISED).fillna(False).astype(bool)
+    hit = values.str.match(NEUTRALISED).fillna(False).astype(bool)
     return values.where(~hit, values.str.slice(1))
-
-
-# ---------------------------------------------------------------- writers
-
-
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The table as UTF-8 CSV with a header, safe to open in a spreadsheet."""
-    frame = sort(normalize(frame))
-    for col in frame.columns:
-        if frame[col].dtype == "str":
-            frame[col] = neutralise(frame[col])
-    # CRLF (RFC 4180) also makes the csv module quote a lone "\r" in a cell.
-    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
-
-
-def to_jsonl_bytes(frame: pd.DataFrame) -> bytes:
-    """The table as JSON Lines: one object per row, all columns, UTF-8."""
-    lines = [json.dumps(r, ensure_ascii=False) for r in records(sort(normalize(frame)))]
-    return "".join(line + "\n" for line in lines).encode("utf-8")
-
-
-def to_parquet_bytes(frame: pd.DataFrame) -> bytes:
-    """The table as Parquet (pyarrow), keeping the column types."""
-    buffer = io.BytesIO()
-    sort(normalize(frame)).to_parquet(buffer, engine="pyarrow", index=False)
-    return buffer.getvalue()
-
-
-_WRITERS: dict[str, Callable[[pd.DataFrame], bytes]] = {
-    "csv": to_csv_bytes,
-    "jsonl": to_jsonl_bytes,
-    "parquet": to_parquet_bytes,
-}
-
-
-def to_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
-    """The table in ``fmt`` (one of :data:`TIDY_FORMATS`), e.g. for a download."""
-    return _WRITERS[fmt](frame)
-
-
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    Path(path).write_bytes(to_csv_bytes(frame))
-
-
-def write_jsonl(frame: pd.DataFrame, path: Path) -> None:
-    Path(path).write_bytes(to_jsonl_bytes(frame))
-
-
-def write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    Path(path).write_bytes(to_parquet_bytes(frame))
-
-
-# ---------------------------------------------------------------- readers
-
-Read = tuple[pd.DataFrame, list[Problem]]
-
-
-def read_csv_bytes(data: bytes, name: str = "<csv>") -> Read:
-    """Parse CSV written by :func:`to_csv_bytes` (or by hand, or a spreadsheet)."""
-    text, problems = decode(data, name)
-    header = next(csv.reader(io.StringIO(text, newline="")), [])
-    # Excel saves ";"-separated CSV where the decimal mark is a comma (as in Indonesia).
-    sep = ";" if ";" in text.partition("\n")[0] and len(header) == 1 else ","
-    raw = _parse_csv_fast(text, sep) if len(set(header)) == len(header) else None
-    if raw is None:  # malformed somewhere: the slow parser says where
-        raw, lines = _parse_csv_slow(text, sep, name, problems)
-    else:
-        lines = np.arange(2, len(raw) + 2)
-    if raw is None:
-        return empty(), problems
-    raw, problems = _unique_columns(raw, name, problems)
-    for col in raw.columns:
-        if col not in INT_COLUMNS:
-            raw[col] = restore(raw[col]) if col in STRING_COLUMNS else _csv_extra(raw[col])
-    frame, found = check(raw, file=name, lines=lines)
-    return frame, problems + found
-
-
-def read_jsonl_bytes(data: bytes, name: str = "<jsonl>") -> Read:
-    """Parse JSON Lines written by :func:`to_jsonl_bytes`."""
-    text, problems = decode(data, name)
-    items = json_lines(text, name, problems)
-    rows = [obj for _, obj in items]
-    frame, found = check(pd.DataFrame(rows), file=name, lines=[ln for ln, _ in items])
-    return frame, problems + found
-
-
-def read_parquet_bytes(data: bytes, name: str = "<parquet>") -> Read:
-    """Parse Parquet written by :func:`to_parquet_bytes` (or pandas, or pyarrow)."""
-    try:
-        # A damaged file can hold invalid UTF-8 that pyarrow only notices when
-        # asked to check every value.
-        pq.read_table(io.BytesIO(data)).validate(full=True)
-        raw = pd.read_parquet(io.BytesIO(data), engine="pyarrow")
-    except Exception as exc:  # pyarrow raises several types for a broken file
-        return empty(), [Problem(name, f"not a readable Parquet file: {exc}")]
-    return check(raw, file=name, lines=np.arange(2, len(raw) + 2))
-
-
-_READERS: dict[str, Callable[[bytes, str], Read]] = {
-    "csv": read_csv_bytes,
-    "jsonl": read_jsonl_bytes,
-    "parquet": read_parquet_bytes,
-}
-
-
-def from_bytes(data: bytes, fmt: str, *, name: str = "<upload>") -> Read:
-    """Parse ``data`` in ``fmt`` (one of :data:`TIDY_FORMATS`)."""
-    return _READERS[fmt](data, name)
-
-
-def read_csv(path: Path) -> Read:
-    return read_csv_bytes(Path(path).read_bytes(), str(path))
-
-
-def read_jsonl(path: Path) -> Read:
-    return read_jsonl_bytes(Path(path).read_bytes(), str(path))
-
-
-def read_parquet(path: Path) -> Read:
-    return read_parquet_bytes(Path(path).read_bytes(), str(path))
-
-
-def _parse_csv_fast(text: str, sep: str) -> pd.DataFrame | None:
-    """pandas' C parser, or None when the input needs the careful parser."""
-    if not text.strip():
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # a skipped line must not pass silently
-            raw = pd.read_csv(
-                io.StringIO(text, newline=""), sep=sep, dtype="str", keep_default_na=False,
-                on_bad_lines="warn", skip_blank_lines=True,
-            )  # fmt: skip
-    except Exception:
-        return None
-    # A short row is padded with NaN (a real empty cell reads as "").
-    return None if raw.isna().any().any() else raw
-
-
-def _parse_csv_slow(text: str, sep: str, name: str, problems: list[Problem]) -> tuple[Any, Any]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    line = 1  # header line 1, then one line per record, as a spreadsheet numbers rows
-    try:
-        for row in reader:
-            if not row:
-                continue
-            if header is None:
-                header = row
-                continue
-            line += 1
-            if len(row) != len(header):
-                message = f"expected {len(header)} cells, found {len(row)}"
-                problems.append(Problem(name, message, line))
-            else:
-                rows.append(row)
-                lines.append(line)
-    except csv.Error as exc:
-        problems.append(Problem(name, f"malformed CSV: {exc}", line + 1))
-    if header is None:
-        problems.append(Problem(name, "empty file: expected a header line", 1))
-        return None, None
-    raw = pd.DataFrame(rows, columns=header, dtype="str")
-    return raw, np.asarray(lines, dtype=int)
-
-
-def _unique_columns(
-    raw: pd.DataFrame, name: str, problems: list[Problem]
-) -> tuple[pd.DataFrame, list[Problem]]:
-    """Keep the first of columns that share a name; report the others."""
-    twice = raw.columns.duplicated()
-    problems += [Problem(name, "the column appears twice", 1, str(c)) for c in raw.columns[twice]]
-    return raw.loc[:, ~twice], problems
-
-
-def _csv_extra(values: pd.Series) -> pd.Series:
-    """An extra CSV column: numbers and booleans become typed again, unless a
-    cell was neutralised (then the column was text)."""
-    if values.str.match(_NEUTRALISED).any():
-        return restore(values)
-    present = values[values != ""]
-    if present.empty:
-        return values
-    if present.isin(["True", "False"]).all():
-        return values.map({"True": True, "False": False, "": None}).astype("boolean")
-    if present.str.fullmatch(r"[+-]?\d{1,15}").all():
-        return pd.to_numeric(values.replace("", None)).astype("Int64")
-    if not present.map(lambda v: _FLOAT.fullmatch(v) is not None).all():
-        return values
-    # Python's float() is exact where a faster parser may round the last bit.
-    return pd.Series([float(v) if v else None for v in values], dtype="Float64")
 
 
 # ------------------------------------------------------- checking a read
@@ -336,7 +137,7 @@ def check(raw: pd.DataFrame, *, file: str, lines: Sequence[int] | np.ndarray) ->
     if missing:
         return empty(), [Problem(file, "missing column", 1, c) for c in missing]
     lines = np.asarray(lines, dtype=int)
-    raw, problems = _unique_columns(raw.reset_index(drop=True), file, [])
+    raw, problems = unique_columns(raw.reset_index(drop=True), file, [])
     for col in INT_COLUMNS:
         if col in raw.columns:
             ints, bad = _to_int64(raw[col], len(raw))
@@ -507,97 +308,10 @@ def _canonical_extra(values: pd.Series) -> pd.Series:
     return obj.where(~missing, "").astype("str")
 
 
-# ------------------------------------------- helpers for the peer formats
-
-
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts of plain Python values, ``None`` for missing."""
-    names = [str(c) for c in frame.columns]
-    # Column by column is several times faster than DataFrame.to_dict.
-    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame]
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    """``value`` if it is a JSON object, else an empty one (files lie)."""
-    return value if isinstance(value, dict) else {}
-
-
-def sentence_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(row[c] for c in SENTENCE_COLUMNS)
-
-
-def is_unlabelled(row: Mapping[str, Any]) -> bool:
-    """An unlabelled row: no task, target, value or span."""
-    return not (row["task"] or row["target"] or row["value"] or row["span_start"] is not None)
-
-
-def label_meta(row: Mapping[str, Any], extras: Iterable[str]) -> dict[str, Any]:
-    """The fields of a row that peer formats have no place for, to be kept
-    in the metadata those tools carry along (empty ones left out)."""
-    meta = {k: row[k] for k in ("label_set", "label_set_version", "source", "created_at") if row[k]}
-    if row["label_set_version"] == 0:
-        meta["label_set_version"] = 0
-    extra = {c: row[c] for c in extras}
-    if extra:
-        meta["extra"] = extra
-    return meta
-
-
-def apply_meta(record: dict[str, Any], meta: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Fill a record's label fields from :func:`label_meta` output; without
-    metadata (a file the tool wrote), the label counts as imported."""
-    if meta is None:
-        record.setdefault("source", "import")
-        return record
-    for key in ("label_set", "label_set_version", "source", "created_at"):
-        record[key] = meta.get(key, "")
-    extra = meta.get("extra")
-    if isinstance(extra, dict):
-        record.update({k: v for k, v in extra.items() if k not in COLUMNS})
-    return record
-
-
-def decode(data: bytes, name: str) -> tuple[str, list[Problem]]:
-    """UTF-8 text (a byte-order mark is dropped); bad bytes are a problem."""
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        problem = Problem(name, f"not UTF-8 text (byte {exc.start})", line)
-        return data.decode("utf-8-sig", errors="replace"), [problem]
-
-
-def json_lines(text: str, name: str, problems: list[Problem]) -> list[tuple[int, dict[str, Any]]]:
-    """The JSON objects of a JSON Lines text with their line numbers."""
-    out: list[tuple[int, dict[str, Any]]] = []
-    # Split on "\n" only: str.splitlines() would also split at U+2028 and
-    # other separators that JSON strings may hold unescaped.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(name, f"malformed JSON: {exc.msg}", number))
-            continue
-        if isinstance(obj, dict):
-            out.append((number, obj))
-        else:
-            problems.append(Problem(name, "expected a JSON object", number))
-    return out
-
-
-def iso_utc(value: Any) -> str:
-    """A tool's timestamp (ISO text or seconds since 1970) as ISO-8601 UTC."""
-    try:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            moment = datetime.fromtimestamp(value, UTC)
-        elif isinstance(value, str) and value:
-            moment = datetime.fromisoformat(value)
-            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-        else:
-            return ""
-    except (ValueError, OverflowError, OSError):
-        return str(value)
-    return moment.astimezone(UTC).isoformat()
+def unique_columns(
+    raw: pd.DataFrame, name: str, problems: list[Problem]
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Keep the first of columns that share a name; report the others."""
+    twice = raw.columns.duplicated()
+    problems += [Problem(name, "the column appears twice", 1, str(c)) for c in raw.columns[twice]]
+    return raw.loc[:, ~twice], problems
