@@ -10,6 +10,7 @@ was removed, so the page can preview it before committing (``dry_run``).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -135,8 +136,8 @@ def import_articles(
         if document is not None:
             prepared.append(document)
     # One id for two different texts is an error; the same text twice is a duplicate.
-    uids = [uid for uid, _ in {(d.uid, d.content_hash) for d in prepared}]
-    for uid in sorted({u for u in uids if uids.count(u) > 1}):
+    uses = Counter(uid for uid, _ in {(d.uid, d.content_hash) for d in prepared})
+    for uid in sorted(u for u, n in uses.items() if n > 1):
         problems.append(
             Problem("<import>", f"document id {uid!r} is used by more than one article")
         )
@@ -209,16 +210,10 @@ def _store_documents(conn: Connection, documents: list[PreparedDocument], import
                 for d in chunk
             ],
         )
-        texts_sql.insert_sentences(
+        texts_sql.insert_sentence_rows(
             conn,
             [
-                {
-                    "document_id": doc_id,
-                    "position": position,
-                    "start_char": span.start,
-                    "end_char": span.end,
-                    "text": d.text[span.start : span.end],
-                }
+                (doc_id, position, span.start, span.end, d.text[span.start : span.end])
                 for doc_id, d in zip(ids, chunk, strict=True)
                 for position, span in enumerate(d.sentences)
             ],

@@ -176,7 +176,9 @@ def _sentence(rng: random.Random, words: tuple[str, ...]) -> str:
     return f"{rng.choice(_SUBJECTS)} {clause} {rng.choice(_ADJUNCTS)}."
 
 
-def article(index: int, sentences: int = PER_ARTICLE, *, seed: int = DEFAULT_SEED) -> GeneratedArticle:
+def article(
+    index: int, sentences: int = PER_ARTICLE, *, seed: int = DEFAULT_SEED
+) -> GeneratedArticle:
     """Article number ``index`` with ``sentences`` sentences (the same for the same arguments)."""
     rng = random.Random(f"{seed}:{index}")
     words = seed_words()

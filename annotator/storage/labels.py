@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, tuple_
+from sqlalchemy import Connection, and_, delete, func, insert, select
 
 from annotator.storage.schema import (
     annotations,
@@ -224,14 +224,21 @@ def _refresh_progress(conn: Connection, records: list[dict[str, Any]]) -> None:
     if not labelled:
         return
     pairs = sorted(labelled)
+    by_annotator: dict[str, list[int]] = defaultdict(list)
+    for annotator, sentence_id in pairs:
+        by_annotator[annotator].append(sentence_id)
     existing: set[tuple[str, int]] = set()
-    for chunk in _chunks(pairs):
-        rows = conn.execute(
-            select(progress.c.annotator, progress.c.sentence_id).where(
-                tuple_(progress.c.annotator, progress.c.sentence_id).in_(list(chunk))
+    # One annotator per query: SQLite answers "annotator = ? AND sentence_id
+    # IN (...)" from the primary key, but scans the whole table for a
+    # (annotator, sentence_id) IN (...) row-value list.
+    for annotator, ids in by_annotator.items():
+        for chunk in _chunks(ids):
+            found = conn.scalars(
+                select(progress.c.sentence_id).where(
+                    and_(progress.c.annotator == annotator, progress.c.sentence_id.in_(chunk))
+                )
             )
-        )
-        existing.update((a, s) for a, s in rows)
+            existing.update((annotator, int(s)) for s in found)
     missing = [{"annotator": a, "sentence_id": s} for a, s in pairs if (a, s) not in existing]
     if missing:
         conn.execute(insert(progress), missing)
