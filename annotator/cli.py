@@ -19,7 +19,8 @@ from annotator import __version__, labelsets, outlets
 from annotator.bootstrap import LABELS_DIR, PROJECT_ROOT, bootstrap
 from annotator.corpus import import_paths
 from annotator.exchange import FORMATS
-from annotator.exchange.database import export_files, import_file
+from annotator.exchange.export import export_files
+from annotator.exchange.importer import import_file
 from annotator.problems import InputError, Problem
 from annotator.storage import ENV_VAR, Store, open_store
 

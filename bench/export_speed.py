@@ -4,7 +4,7 @@ Builds a store of ``--corpus`` generated sentences (at least ``--sentences``)
 and labels ``--sentences`` of them as annotators do: a stance toward a target
 and a bias value on each, two frames on a fifth, a cue span on a tenth, a
 second save that changes the bias on a tenth, and a second annotator on a
-tenth. Then times :func:`annotator.exchange.database.export_files` (``csv``
+tenth. Then times :func:`annotator.exchange.export.export_files` (``csv``
 unless ``--formats`` says more), split by wrapping what it calls: the SQL
 (``tidy_rows``), building the frame (rest of ``export_frame``), encoding the
 file (the format's ``to_bytes``: for CSV, normalise, sort, neutralise
@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from annotator import exchange
 from annotator.exchange import card as card_mod
-from annotator.exchange import database
+from annotator.exchange import export as database
 from annotator.storage import labels as labels_sql
 from bench import common
 from bench.corpus_gen import corpus as generate

@@ -7,7 +7,7 @@ import streamlit as st
 from annotator import labelsets
 from annotator.exchange import FORMATS
 from annotator.exchange import card as card_mod
-from annotator.exchange.database import export_files, export_frame
+from annotator.exchange.export import export_files, export_frame
 from annotator.storage import Store
 from pages import ui
 

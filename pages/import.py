@@ -7,7 +7,7 @@ import streamlit as st
 from annotator import corpus, readers
 from annotator.display import escape_markdown as md
 from annotator.exchange import FORMATS
-from annotator.exchange.database import import_file
+from annotator.exchange.importer import import_file
 from annotator.problems import Problem
 from pages import ui
 

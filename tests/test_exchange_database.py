@@ -15,7 +15,8 @@ from annotator import labelsets
 from annotator.annotations import Choice, Decision
 from annotator.bootstrap import bootstrap
 from annotator.exchange import FORMATS, tidy
-from annotator.exchange.database import export_files, export_frame, import_file, import_frame
+from annotator.exchange.export import export_files, export_frame
+from annotator.exchange.importer import import_file, import_frame
 from annotator.labelsets import LabelSet
 from annotator.storage import Store, open_store
 from annotator.storage import labels as labels_sql

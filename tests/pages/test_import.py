@@ -13,7 +13,7 @@ from annotator.annotations import Choice, Decision
 from annotator.bootstrap import bootstrap
 from annotator.display import escape_markdown
 from annotator.exchange import FORMATS
-from annotator.exchange.database import export_frame
+from annotator.exchange.export import export_frame
 from annotator.storage import Store, open_store
 from annotator.storage import labels as labels_sql
 from annotator.storage import texts as texts_sql
