@@ -158,3 +158,22 @@ def test_timestamps_come_back_in_utc(store: Store) -> None:
         (label,) = labels_sql.current_labels(conn)
     assert label.created_at.utcoffset() is not None
     assert label.created_at.utcoffset().total_seconds() == 0
+
+
+def test_a_database_at_version_1_is_upgraded_to_the_newest_schema(db_url: str) -> None:
+    from sqlalchemy import delete, inspect
+
+    from annotator.storage.schema import schema_migrations
+
+    store = open_store(db_url)
+    with store.write() as conn:  # take the database back to what version 1 created
+        conn.execute(text("DROP INDEX ix_revisions_annotator"))
+        conn.execute(text("DROP INDEX ix_revisions_reverts"))
+        conn.execute(delete(schema_migrations).where(schema_migrations.c.version > 1))
+    assert current_version(store) == 1
+    store.engine.dispose()
+    upgraded = open_store(db_url)
+    assert current_version(upgraded) == LATEST
+    with upgraded.read() as conn:
+        names = {ix["name"] for ix in inspect(conn).get_indexes("revisions")}
+    assert {"ix_revisions_annotator", "ix_revisions_reverts"} <= names

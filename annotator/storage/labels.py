@@ -319,7 +319,8 @@ class RevisionRecord:
 
 def last_undoable_revision(conn: Connection, annotator: str) -> RevisionRecord | None:
     """The annotator's newest human save that no undo has reversed yet."""
-    undone = select(revisions.c.reverts_id).where(revisions.c.reverts_id.is_not(None))
+    undo = revisions.alias("undo")
+    undone = select(undo.c.id).where(undo.c.reverts_id == revisions.c.id).exists()
     row = conn.execute(
         select(
             revisions.c.id,
@@ -333,7 +334,7 @@ def last_undoable_revision(conn: Connection, annotator: str) -> RevisionRecord |
                 revisions.c.annotator == annotator,
                 revisions.c.source == "human",
                 revisions.c.reverts_id.is_(None),
-                revisions.c.id.not_in(undone),
+                ~undone,
             )
         )
         .order_by(revisions.c.id.desc())

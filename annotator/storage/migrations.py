@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, insert, inspect, select, text
 
 from annotator.storage.engine import Store
-from annotator.storage.schema import metadata, schema_migrations, utcnow
+from annotator.storage.schema import metadata, revisions, schema_migrations, utcnow
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,16 @@ def _initial(conn: Connection) -> None:
     metadata.create_all(conn)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial),)
+def _undo_indexes(conn: Connection) -> None:
+    for index in revisions.indexes:
+        if index.name in ("ix_revisions_annotator", "ix_revisions_reverts"):
+            index.create(conn, checkfirst=True)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _initial),
+    Migration(2, "indexes on revisions for undo", _undo_indexes),
+)
 
 LATEST = MIGRATIONS[-1].version
 

@@ -147,6 +147,9 @@ revisions = Table(
     Column("reverts_id", ForeignKey("revisions.id"), nullable=True),
     Column("import_id", ForeignKey("imports.id"), nullable=True),
 )
+# Undo looks up an annotator's newest save and whether an undo reverts it.
+Index("ix_revisions_annotator", revisions.c.annotator, revisions.c.id)
+Index("ix_revisions_reverts", revisions.c.reverts_id)
 
 annotations = Table(
     "annotations",
