@@ -8,9 +8,6 @@ import sys
 
 import streamlit as st
 
-from annotator.display import escape_markdown
-from pages import ui
-
 
 def _serve() -> None:
     """Run the app in this process, with ``pages/`` read as st.navigation pages.
@@ -31,6 +28,10 @@ def _serve() -> None:
 
 if __name__ == "__main__" and not st.runtime.exists():
     _serve()
+
+# Imported after the launcher: their caches need the running app.
+from annotator.display import escape_markdown  # noqa: E402
+from pages import ui  # noqa: E402
 
 st.set_page_config(page_title="Stance workbench", page_icon="📰", layout="wide")
 
