@@ -83,16 +83,19 @@ class StoredLabelSet:
     created_at: datetime
 
 
+_LABEL_SET_FIELDS = (
+    label_sets.c.name,
+    label_sets.c.version,
+    label_sets.c.definition,
+    label_sets.c.source_hash,
+    label_sets.c.note,
+    label_sets.c.created_at,
+)
+
+
 def latest_label_set(conn: Connection, name: str) -> StoredLabelSet | None:
     row = conn.execute(
-        select(
-            label_sets.c.name,
-            label_sets.c.version,
-            label_sets.c.definition,
-            label_sets.c.source_hash,
-            label_sets.c.note,
-            label_sets.c.created_at,
-        )
+        select(*_LABEL_SET_FIELDS)
         .where(label_sets.c.name == name)
         .order_by(label_sets.c.version.desc())
         .limit(1)
@@ -102,16 +105,7 @@ def latest_label_set(conn: Connection, name: str) -> StoredLabelSet | None:
 
 def label_set_history(conn: Connection, name: str) -> list[StoredLabelSet]:
     rows = conn.execute(
-        select(
-            label_sets.c.name,
-            label_sets.c.version,
-            label_sets.c.definition,
-            label_sets.c.source_hash,
-            label_sets.c.note,
-            label_sets.c.created_at,
-        )
-        .where(label_sets.c.name == name)
-        .order_by(label_sets.c.version)
+        select(*_LABEL_SET_FIELDS).where(label_sets.c.name == name).order_by(label_sets.c.version)
     )
     return [StoredLabelSet(*r) for r in rows]
 

@@ -161,16 +161,19 @@ def sentence_ids(conn: Connection, document_id: int) -> dict[int, int]:
     return dict(rows.all())
 
 
+_SENTENCE_FIELDS = (
+    sentences.c.id,
+    sentences.c.document_id,
+    sentences.c.position,
+    sentences.c.start_char,
+    sentences.c.end_char,
+    sentences.c.text,
+)
+
+
 def sentences_of(conn: Connection, document_id: int) -> list[SentenceRecord]:
     rows = conn.execute(
-        select(
-            sentences.c.id,
-            sentences.c.document_id,
-            sentences.c.position,
-            sentences.c.start_char,
-            sentences.c.end_char,
-            sentences.c.text,
-        )
+        select(*_SENTENCE_FIELDS)
         .where(sentences.c.document_id == document_id)
         .order_by(sentences.c.position)
     )
@@ -178,16 +181,7 @@ def sentences_of(conn: Connection, document_id: int) -> list[SentenceRecord]:
 
 
 def get_sentence(conn: Connection, sentence_id: int) -> SentenceRecord | None:
-    row = conn.execute(
-        select(
-            sentences.c.id,
-            sentences.c.document_id,
-            sentences.c.position,
-            sentences.c.start_char,
-            sentences.c.end_char,
-            sentences.c.text,
-        ).where(sentences.c.id == sentence_id)
-    ).first()
+    row = conn.execute(select(*_SENTENCE_FIELDS).where(sentences.c.id == sentence_id)).first()
     return SentenceRecord(*row) if row else None
 
 
@@ -196,14 +190,7 @@ def neighbours(
 ) -> list[SentenceRecord]:
     """The sentence with up to ``before``/``after`` sentences around it, in order."""
     rows = conn.execute(
-        select(
-            sentences.c.id,
-            sentences.c.document_id,
-            sentences.c.position,
-            sentences.c.start_char,
-            sentences.c.end_char,
-            sentences.c.text,
-        )
+        select(*_SENTENCE_FIELDS)
         .where(
             and_(
                 sentences.c.document_id == sentence.document_id,
