@@ -202,6 +202,18 @@ def neighbours(
     return [SentenceRecord(*r) for r in rows]
 
 
+# The fields of DocumentRecord but its sentence count.
+_DOCUMENT_FIELDS = (
+    documents.c.id,
+    documents.c.uid,
+    outlets.c.name,
+    documents.c.title,
+    documents.c.url,
+    documents.c.published,
+    documents.c.language,
+)
+
+
 def get_document(conn: Connection, document_id: int) -> DocumentRecord | None:
     count = (
         select(func.count())
@@ -210,16 +222,7 @@ def get_document(conn: Connection, document_id: int) -> DocumentRecord | None:
         .scalar_subquery()
     )
     row = conn.execute(
-        select(
-            documents.c.id,
-            documents.c.uid,
-            outlets.c.name,
-            documents.c.title,
-            documents.c.url,
-            documents.c.published,
-            documents.c.language,
-            count,
-        )
+        select(*_DOCUMENT_FIELDS, count)
         .join(outlets, outlets.c.id == documents.c.outlet_id)
         .where(documents.c.id == document_id)
     ).first()
@@ -233,16 +236,7 @@ def list_documents(conn: Connection) -> list[DocumentRecord]:
         .subquery()
     )
     rows = conn.execute(
-        select(
-            documents.c.id,
-            documents.c.uid,
-            outlets.c.name,
-            documents.c.title,
-            documents.c.url,
-            documents.c.published,
-            documents.c.language,
-            func.coalesce(counts.c.n, 0),
-        )
+        select(*_DOCUMENT_FIELDS, func.coalesce(counts.c.n, 0))
         .join(outlets, outlets.c.id == documents.c.outlet_id)
         .outerjoin(counts, counts.c.document_id == documents.c.id)
         .order_by(documents.c.id)
