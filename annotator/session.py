@@ -161,8 +161,10 @@ class AnnotateSession:
         draft = self.draft
         draft[key] = ann.choose(draft.get(key, Decision(*key)), task, value)
         self._set("draft", draft)
-        if task.kind != "multi" and draft[key].choices:
-            self._set("focus", int(self._get("focus", 0)) + 1)  # a single decision moves on
+        chosen = task.value(value)
+        if task.kind != "multi" and draft[key].choices and not (chosen and chosen.cue):
+            # A single decision moves on, unless its value asks for cue words next.
+            self._set("focus", int(self._get("focus", 0)) + 1)
 
     def pick_cues(self, key: Key, value: str, widget: str) -> None:
         """The cue-word widget ``widget`` (its selection in the state) changed."""

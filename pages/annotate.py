@@ -69,7 +69,13 @@ with left:
         task = labelset.task(key[0])
         assert task is not None
         title = task.label(lang) + (f" → {key[1]}" if key[1] else "")
-        chosen = ", ".join(v or "none applies" for v in draft[key].values) or "—"
+        chosen = (
+            ", ".join(
+                (task.value(v).label(lang) if task.value(v) else v) if v else "none applies"  # type: ignore[union-attr]
+                for v in draft[key].values
+            )
+            or "—"
+        )
         if i != view.focus:
             st.button(
                 f"{md(title)}: {md(chosen)}",

@@ -122,3 +122,12 @@ def test_when_everything_is_labelled_the_view_is_empty(store: Store, labelset: L
         session.save()
     assert session.sentence_id is None
     assert session.view() is None
+
+
+def test_a_value_that_asks_for_cue_words_keeps_the_focus(store: Store, labelset: LabelSet) -> None:
+    session = _session(store, labelset, tasks=["bias", "opinion"])
+    session.view()
+    session.press(("bias", ""), "biased")  # asks for its cue phrase
+    assert session.view().focus == 0  # type: ignore[union-attr]
+    session.press(("bias", ""), "not-biased")
+    assert session.view().focus == 1  # type: ignore[union-attr]
