@@ -53,3 +53,16 @@ def totals(store: Store) -> dict[str, Any]:
                 for row in records
             },
         }
+
+
+DOCUMENT_COLUMNS = ("outlet", "title", "published", "language", "sentences", "document_id")
+
+
+def documents(store: Store) -> pd.DataFrame:
+    """Every document with its outlet, headline, date, language and sentence count."""
+    with store.read() as conn:
+        records = texts_sql.list_documents(conn)
+    return pd.DataFrame(
+        [(d.outlet, d.title, d.published, d.language, d.sentence_count, d.uid) for d in records],
+        columns=list(DOCUMENT_COLUMNS),
+    )

@@ -20,6 +20,11 @@ def _totals(_store: Store, url: str, revision: tuple[int, int, int]) -> dict:
     return outlets.totals(_store)
 
 
+@st.cache_data(max_entries=4)
+def _documents(_store: Store, url: str, revision: tuple[int, int, int]) -> pd.DataFrame:
+    return outlets.documents(_store)
+
+
 store = ui.store()
 revision = ui.data_revision()
 totals = _totals(store, store.url, revision)
@@ -68,6 +73,9 @@ if name:
             ),
         },
     )
+
+with st.expander("Documents"):
+    st.dataframe(_documents(store, store.url, revision), hide_index=True, key="home.documents")
 
 st.subheader("Label set")
 st.caption(f"{labelset.name}, version {labelset.version}: {labelset.title}")

@@ -62,3 +62,12 @@ def test_totals_match_the_stats_command(store: Store, labelset: LabelSet) -> Non
         "sentences": 39,
         "labelled": 1,
     }
+
+
+def test_documents_lists_each_article_with_its_metadata(store: Store) -> None:
+    frame = outlets.documents(store)
+    assert frame[["outlet", "published", "language", "sentences"]].values.tolist() == [
+        ["BBC News Indonesia", "2024-08-13", "id", 39],
+        ["kumparan", "2024-08-13T10:28:00+07:00", "id", 19],
+    ]
+    assert frame["title"].iloc[1] == "Wawancara Trump dan Elon Musk di X Terganggu 'Serangan Siber'"
