@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from annotator.labelsets import Mention
+from annotator.labelsets import Mention, Task, localized
 
 _WORD = re.compile(r"\w[\w'’\-]*\w|\w|[^\w\s]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=^\"'])")
@@ -115,3 +115,16 @@ def context_html(
     if after:
         parts.append(f"<p {muted}>{html.escape(after)}</p>")
     return "<div>" + "".join(parts) + "</div>"
+
+
+def codebook_markdown(task: Task, language: str) -> str:
+    """The task's question and each value's key, title, definition and example,
+    as one escaped Markdown block (one element on the page, not one per value)."""
+    parts = [escape_markdown(localized(task.question, language))]
+    for value in task.values:
+        parts.append(
+            f"**{task.key_of(value.name)} · {escape_markdown(value.label(language))}**: "
+            f"{escape_markdown(localized(value.definition, language))} "
+            f"_{escape_markdown(localized(value.example, language))}_"
+        )
+    return "\n\n".join(parts)

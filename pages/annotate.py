@@ -6,7 +6,6 @@ from typing import Any, cast
 import streamlit as st
 
 from annotator import display, queue
-from annotator.labelsets import localized
 from annotator.session import AnnotateSession
 from pages import ui
 
@@ -133,12 +132,7 @@ with left:
 with right:
     focused = labelset.task(view.keys[view.focus][0]) if view.keys else None
     if focused is not None:
-        st.caption(md(localized(focused.question, lang)))
-        for value in focused.values:
-            st.caption(
-                f"**{focused.key_of(value.name)} · {md(value.label(lang))}**: "
-                f"{md(localized(value.definition, lang))} _{md(localized(value.example, lang))}_"
-            )
+        st.caption(display.codebook_markdown(focused, lang))
 
 nav = st.container(horizontal=True)
 nav.button(

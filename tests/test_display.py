@@ -46,3 +46,27 @@ def test_runs_join_consecutive_words_into_one_span() -> None:
 def test_words_keep_hyphenated_and_apostrophe_words_whole() -> None:
     words = [w.text for w in display.word_spans("ditunggu-tunggu, X-nya dan Musk’s “hebat.”")]
     assert words == ["ditunggu-tunggu", ",", "X-nya", "dan", "Musk’s", "“", "hebat", ".", "”"]
+
+
+def test_the_codebook_block_lists_every_value_with_its_key_in_the_chosen_language() -> None:
+    from annotator.labelsets import Task, Value
+
+    task = Task(
+        "bias",
+        "single",
+        (
+            Value(
+                "biased",
+                {"en": "Biased", "id": "Bias"},
+                {"en": "One-sided *words*", "id": "Kata sepihak"},
+                {"id": "Contoh."},
+            ),
+            Value("not-biased", {"en": "Not biased"}),
+        ),
+        question={"en": "Does it take a side?", "id": "Apakah berpihak?"},
+    )
+    block = display.codebook_markdown(task, "id")
+    assert block.split("\n\n")[0] == "Apakah berpihak?"
+    assert "**1 · Bias**: Kata sepihak _Contoh\\._" in block
+    assert "**2 · Not biased**" in block
+    assert "One\\-sided \\*words\\*" in display.codebook_markdown(task, "en")
