@@ -13,7 +13,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 
@@ -26,6 +26,7 @@ from annotator.problems import Problem
 from annotator.storage import Store
 from annotator.storage import labels as labels_sql
 from annotator.storage import texts as texts_sql
+from annotator.storage.labels import Label
 
 IMPORT_SOURCE = "import"
 
@@ -47,26 +48,117 @@ class LabelImportReport:
         return not any(p.severity == "error" for p in self.problems)
 
 
-def _infer_kind(rows: pd.DataFrame) -> TaskKind:
-    """A new task's kind from its rows (see the issue's rule)."""
-    if (rows["target"] != "").any():
+@dataclass(frozen=True)
+class _Row:
+    """One row of the table as plain Python values (pandas per row is slow)."""
+
+    line: int
+    uid: str
+    outlet: str
+    title: str
+    url: str
+    published: str
+    index: int | None
+    text: str
+    annotator: str
+    task: str
+    target: str
+    value: str
+    span_start: int | None
+    span_end: int | None
+    label_set: str
+    label_set_version: int | None
+    source: str
+    created_at: str
+
+    @property
+    def sentence_key(self) -> tuple[str, str]:
+        return (self.uid, self.text)
+
+    @property
+    def choice(self) -> Choice:
+        return Choice(self.value, self.span_start, self.span_end)
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None or value is pd.NA else int(value)
+
+
+_ROW_COLUMNS = (
+    "outlet", "title", "url", "published", "sentence_index", "text", "annotator", "task",
+    "target", "value", "span_start", "span_end", "label_set", "label_set_version", "source",
+    "created_at",
+)  # fmt: skip
+
+
+def _rows(frame: pd.DataFrame, annotator: str) -> list[_Row]:
+    uids: dict[tuple[str, ...], str] = {}
+
+    def uid(document_id: str, meta: tuple[str, ...]) -> str:
+        if document_id:
+            return document_id
+        # Rows without a document id: one document per outlet, title, URL and date.
+        if meta not in uids:
+            uids[meta] = "i" + hashlib.sha256("\x1f".join(meta).encode()).hexdigest()[:15]
+        return uids[meta]
+
+    columns = [frame[c].tolist() for c in ("document_id", *_ROW_COLUMNS)]
+    rows = []
+    # Line numbers for problems: the header is line 1 in the files people edit.
+    for line, values in enumerate(zip(*columns, strict=True), start=2):
+        (doc_id, outlet, title, url, published, index, text, who, task, target, value,
+         start, end, label_set, version, source, created_at) = values  # fmt: skip
+        rows.append(
+            _Row(
+                line=line,
+                uid=uid(doc_id, (outlet, title, url, published)),
+                outlet=outlet,
+                title=title,
+                url=url,
+                published=published,
+                index=_optional_int(index),
+                text=text,
+                annotator=who or annotator,
+                task=task,
+                target=target,
+                value=value,
+                span_start=_optional_int(start),
+                span_end=_optional_int(end),
+                label_set=label_set,
+                label_set_version=_optional_int(version),
+                source=source,
+                created_at=created_at,
+            )
+        )
+    return rows
+
+
+def _infer_kind(rows: list[_Row]) -> TaskKind:
+    """A new task's kind from its rows: stance when rows name targets, multi
+    choice when one annotator gives a sentence several values or an empty one."""
+    if any(r.target for r in rows):
         return "stance"
-    if (rows["value"] == "").any():
+    if any(r.value == "" for r in rows):
         return "multi"
-    per_key = rows.groupby(["sentence_key", "annotator"])["value"].nunique()
-    return "multi" if (per_key > 1).any() else "single"
+    seen: dict[tuple[tuple[str, str], str], str] = {}
+    for r in rows:
+        if seen.setdefault((r.sentence_key, r.annotator), r.value) != r.value:
+            return "multi"
+    return "single"
 
 
-def _extend_labelset(labelset: LabelSet, labelled: pd.DataFrame) -> tuple[LabelSet, list[str]]:
+def _extend_labelset(labelset: LabelSet, labelled: list[_Row]) -> tuple[LabelSet, list[str]]:
+    by_task: dict[str, list[_Row]] = defaultdict(list)
+    for r in labelled:
+        by_task[r.task].append(r)
     additions: list[str] = []
     new_tasks: list[Task] = []
     targets: dict[str, list[str]] = defaultdict(list)
     values: dict[str, list[str]] = defaultdict(list)
-    for task_name, rows in labelled.groupby("task", sort=False):
-        name = str(task_name)
+    for name, rows in by_task.items():
         task = labelset.task(name)
-        row_values = [v for v in dict.fromkeys(rows["value"]) if v]
-        row_targets = [t for t in dict.fromkeys(rows["target"]) if t]
+        row_values = [v for v in dict.fromkeys(r.value for r in rows) if v]
+        row_targets = [t for t in dict.fromkeys(r.target for r in rows) if t]
         if task is None:
             kind = _infer_kind(rows)
             new_tasks.append(
@@ -94,13 +186,6 @@ def _extend_labelset(labelset: LabelSet, labelled: pd.DataFrame) -> tuple[LabelS
     return labelsets.extend(labelset, tasks=new_tasks, targets=targets, values=values), additions
 
 
-def _doc_uid(row: pd.Series) -> str:
-    if row["document_id"]:
-        return str(row["document_id"])
-    key = "\x1f".join(str(row[c]) for c in ("outlet", "title", "url", "published"))
-    return "i" + hashlib.sha256(key.encode()).hexdigest()[:15]
-
-
 def _parse_time(value: str) -> datetime | None:
     if not value:
         return None
@@ -109,6 +194,100 @@ def _parse_time(value: str) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass
+class _Placement:
+    """Where each row's sentence is: stored already, or in a document to create."""
+
+    sentence_of_line: dict[int, int | tuple[str, int]] = field(default_factory=dict)
+    new_docs: dict[str, _Row] = field(default_factory=dict)  # uid -> its first row
+    new_sentences: dict[str, dict[int, str]] = field(
+        default_factory=dict
+    )  # uid -> position -> text
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _place_sentences(conn: Any, rows: list[_Row], source: str) -> _Placement:
+    placed = _Placement()
+    by_uid: dict[str, list[_Row]] = defaultdict(list)
+    for r in rows:
+        by_uid[r.uid].append(r)
+    stored_docs = texts_sql.document_ids_by_uid(conn, sorted(by_uid))
+
+    def problem(message: str, r: _Row, column: str = "text") -> None:
+        placed.problems.append(Problem(source, message, line=r.line, field=column))
+
+    for uid, doc_rows in by_uid.items():
+        if uid in stored_docs:
+            stored = {s.position: s for s in texts_sql.sentences_of(conn, stored_docs[uid])}
+            by_text = {s.text: p for p, s in stored.items()}
+            for r in doc_rows:
+                position = r.index if r.index is not None else by_text.get(r.text)
+                if position is None or position not in stored:
+                    problem(f"document {uid!r} has no such sentence", r)
+                elif stored[position].text != r.text:
+                    problem(
+                        f"sentence {position} of document {uid!r} differs from the stored text", r
+                    )
+                else:
+                    placed.sentence_of_line[r.line] = stored[position].id
+            continue
+        order: dict[int, str] = {}
+        positions_of_text: dict[str, int] = {}
+        for r in doc_rows:
+            if not r.text.strip():
+                problem("empty sentence text", r)
+                continue
+            if r.index is not None and r.index < 0:
+                problem("negative sentence_index", r, "sentence_index")
+                continue
+            position = r.index
+            if position is None:
+                position = positions_of_text.get(r.text, max(order, default=-1) + 1)
+            if order.setdefault(position, r.text) != r.text:
+                problem(f"sentence_index {position} of document {uid!r} has two different texts", r)
+            positions_of_text.setdefault(r.text, position)
+            placed.sentence_of_line[r.line] = (uid, position)
+        # Positions may skip numbers in a partial export; they are kept as given.
+        placed.new_sentences[uid] = dict(sorted(order.items()))
+        placed.new_docs[uid] = doc_rows[0]
+    return placed
+
+
+def _check_labels(labelled: list[_Row], labelset: LabelSet, source: str) -> list[Problem]:
+    problems: list[Problem] = []
+    by_key: dict[tuple[Any, ...], list[_Row]] = defaultdict(list)
+    for r in labelled:
+        try:
+            validate(Decision(r.task, r.target, (r.choice,)), labelset, r.text)
+        except InvalidLabel as exc:
+            problems.append(Problem(source, str(exc), line=r.line, field="value"))
+        by_key[(r.sentence_key, r.annotator, r.task, r.target)].append(r)
+    for (_, who, task_name, target), rows in by_key.items():
+        distinct = {r.value for r in rows}
+        task = labelset.task(task_name)
+        if task is not None and task.kind != "multi" and len(distinct) > 1:
+            toward = f" toward {target!r}" if target else ""
+            problems.append(
+                Problem(
+                    source,
+                    f"{who!r} gives {len(distinct)} values for {task_name!r}{toward} "
+                    "on one sentence; that task takes one",
+                    line=rows[1].line,
+                    field="value",
+                )
+            )
+        if "" in distinct and len(distinct) > 1:
+            problems.append(
+                Problem(
+                    source,
+                    "'none applies' (empty value) mixed with values on one sentence",
+                    line=rows[0].line,
+                    field="value",
+                )
+            )
+    return problems
 
 
 def import_frame(
@@ -122,159 +301,34 @@ def import_frame(
     dry_run: bool = False,
 ) -> LabelImportReport:
     """Import a tidy table (at least ``text, task, value``); all or nothing."""
-    frame = tidy.normalize(frame).reset_index(drop=True)
-    # Line numbers for problems: header is line 1 in the files people edit.
-    frame["line"] = frame.index + 2
-    problems: list[Problem] = []
-    if frame.empty:
+    rows = _rows(tidy.normalize(frame).reset_index(drop=True), annotator)
+    if not rows:
         return LabelImportReport(
             problems=(Problem(source_name, "no rows to import", severity="warning"),)
         )
-    frame["uid"] = frame.apply(_doc_uid, axis=1) if len(frame) else []
-    frame.loc[frame["annotator"] == "", "annotator"] = annotator
-    labelled = frame[frame["task"] != ""].copy()
-    labelled["sentence_key"] = labelled["uid"] + "\x1f" + labelled["text"]
-
+    labelled = [r for r in rows if r.task]
     labelset = labelsets.current(store, labelset_name)
     extended, additions = _extend_labelset(labelset, labelled)
 
     with store.write() as conn:
-        # --- documents and sentences
-        existing_docs = texts_sql.document_ids_by_uid(conn, sorted(frame["uid"].unique()))
-        sentence_of_row: dict[int, int | tuple[str, int]] = {}
-        new_docs: dict[str, dict[str, Any]] = {}
-        new_sentences: dict[str, list[str]] = {}
-        for uid, rows in frame.groupby("uid", sort=False):
-            uid = str(uid)
-            first = rows.iloc[0]
-            if uid in existing_docs:
-                stored_rows = texts_sql.sentences_of(conn, existing_docs[uid])
-                stored = {r.position: r.id for r in stored_rows}
-                texts = {r.position: r.text for r in stored_rows}
-                by_text = {t: p for p, t in texts.items()}
-                for line, index, text in zip(
-                    rows["line"], rows["sentence_index"], rows["text"], strict=True
-                ):
-                    position = int(index) if not pd.isna(index) else by_text.get(text)
-                    if position is None or position not in stored:
-                        problems.append(
-                            Problem(
-                                source_name,
-                                f"document {uid!r} has no such sentence",
-                                line=int(line),
-                                field="text",
-                            )
-                        )
-                    elif texts[position] != text:
-                        problems.append(
-                            Problem(
-                                source_name,
-                                f"sentence {position} of document {uid!r} differs from the stored text",
-                                line=int(line),
-                                field="text",
-                            )
-                        )
-                    else:
-                        sentence_of_row[int(line)] = stored[position]
-                continue
-            order: dict[int, str] = {}
-            has_index = rows["sentence_index"].notna()
-            for line, index, text, indexed in zip(
-                rows["line"], rows["sentence_index"], rows["text"], has_index, strict=True
-            ):
-                if not text.strip():
-                    problems.append(
-                        Problem(source_name, "empty sentence text", line=int(line), field="text")
-                    )
-                    continue
-                if indexed:
-                    position = int(index)
-                    if position < 0:
-                        problems.append(
-                            Problem(
-                                source_name,
-                                "negative sentence_index",
-                                line=int(line),
-                                field="sentence_index",
-                            )
-                        )
-                        continue
-                else:
-                    known = [p for p, t in order.items() if t == text]
-                    position = known[0] if known else (max(order, default=-1) + 1)
-                if order.setdefault(position, text) != text:
-                    problems.append(
-                        Problem(
-                            source_name,
-                            f"sentence_index {position} of document {uid!r} has two different texts",
-                            line=int(line),
-                            field="text",
-                        )
-                    )
-                sentence_of_row[int(line)] = (uid, position)
-            positions = sorted(order)
-            new_sentences[uid] = [order[p] for p in positions]
-            # Positions may skip numbers in a partial export; keep them as given.
-            new_docs[uid] = {
-                "outlet": first["outlet"] or "unknown outlet",
-                "title": first["title"],
-                "url": first["url"],
-                "published": first["published"],
-                "positions": positions,
-            }
-
-        # --- label checks
-        for _, row in labelled.iterrows():
-            line = int(row["line"])
-            try:
-                choice = Choice(
-                    row["value"],
-                    None if pd.isna(row["span_start"]) else int(row["span_start"]),
-                    None if pd.isna(row["span_end"]) else int(row["span_end"]),
-                )
-                validate(Decision(row["task"], row["target"], (choice,)), extended, row["text"])
-            except InvalidLabel as exc:
-                problems.append(Problem(source_name, str(exc), line=line, field="value"))
-        key_cols = ["sentence_key", "annotator", "task", "target"]
-        for (_, ann, task_name, target), rows in labelled.groupby(key_cols, sort=False):
-            task = extended.task(str(task_name))
-            distinct = set(rows["value"])
-            if task is not None and task.kind != "multi" and len(distinct) > 1:
-                problems.append(
-                    Problem(
-                        source_name,
-                        f"{ann!r} gives {len(distinct)} values for {task_name!r}"
-                        + (f" toward {target!r}" if target else "")
-                        + " on one sentence; that task takes one",
-                        line=int(rows["line"].iloc[1]),
-                        field="value",
-                    )
-                )
-            if "" in distinct and len(distinct) > 1:
-                problems.append(
-                    Problem(
-                        source_name,
-                        "'none applies' (empty value) mixed with values on one sentence",
-                        line=int(rows["line"].iloc[0]),
-                        field="value",
-                    )
-                )
+        placed = _place_sentences(conn, rows, source_name)
+        problems = [*placed.problems, *_check_labels(labelled, extended, source_name)]
         if any(p.severity == "error" for p in problems):
             return LabelImportReport(problems=tuple(problems))
-
-        # --- write (nothing has been written yet; everything below is valid)
+        sentences_created = sum(len(s) for s in placed.new_sentences.values())
         if dry_run:
             return LabelImportReport(
                 problems=tuple(problems),
-                documents_created=len(new_docs),
-                sentences_created=sum(len(s) for s in new_sentences.values()),
+                documents_created=len(placed.new_docs),
+                sentences_created=sentences_created,
                 label_set_additions=tuple(additions),
             )
+        # Everything is valid: nothing has been written before this point.
         import_id = texts_sql.record_import(
             conn,
             kind="labels",
             sources=[source_name],
-            summary={"rows": len(frame), "additions": additions},
+            summary={"rows": len(rows), "additions": additions},
             created_by=created_by,
         )
         if additions:
@@ -284,24 +338,18 @@ def import_frame(
                 definition=labelsets.to_dict(extended),
                 note=f"added by import of {source_name}: {', '.join(additions)}",
             )
-            extended = labelsets.LabelSet(
-                name=extended.name,
-                tasks=extended.tasks,
-                title=extended.title,
-                description=extended.description,
-                version=version,
-            )
-        new_ids = _create_documents(conn, new_docs, new_sentences, source_name, import_id)
-        sentence_ids = {
-            line: (target if isinstance(target, int) else new_ids[target])
-            for line, target in sentence_of_row.items()
+            extended = replace(extended, version=version)
+        new_ids = _create_documents(conn, placed, source_name, import_id)
+        sentence_of_line = {
+            line: (where if isinstance(where, int) else new_ids[where])
+            for line, where in placed.sentence_of_line.items()
         }
-        added, unchanged = _add_labels(conn, labelled, sentence_ids, extended, import_id)
+        added, unchanged = _add_labels(conn, labelled, sentence_of_line, extended, import_id)
     return LabelImportReport(
         problems=tuple(problems),
         stored=True,
-        documents_created=len(new_docs),
-        sentences_created=sum(len(s) for s in new_sentences.values()),
+        documents_created=len(placed.new_docs),
+        sentences_created=sentences_created,
         labels_added=added,
         labels_unchanged=unchanged,
         label_set_additions=tuple(additions),
@@ -310,116 +358,102 @@ def import_frame(
 
 
 def _create_documents(
-    conn: Any,
-    docs: dict[str, dict[str, Any]],
-    sentences: dict[str, list[str]],
-    source_name: str,
-    import_id: int,
+    conn: Any, placed: _Placement, source_name: str, import_id: int
 ) -> dict[tuple[str, int], int]:
-    if not docs:
+    """Store the new documents, their text the sentences joined by newlines."""
+    if not placed.new_docs:
         return {}
-    outlet_ids = texts_sql.outlet_ids(conn, {d["outlet"] for d in docs.values()})
-    rows = []
-    layouts: dict[str, list[tuple[int, int, int, str]]] = {}
-    for uid, doc in docs.items():
+    outlet_ids = texts_sql.outlet_ids(
+        conn, {r.outlet or "unknown outlet" for r in placed.new_docs.values()}
+    )
+    documents: list[dict[str, Any]] = []
+    layouts: list[list[tuple[int, int, int, str]]] = []
+    for uid, first in placed.new_docs.items():
         text, layout = "", []
-        for position, sentence in zip(doc["positions"], sentences[uid], strict=True):
+        for position, sentence in placed.new_sentences[uid].items():
             start = len(text) + (1 if text else 0)
             text = f"{text}\n{sentence}" if text else sentence
             layout.append((position, start, start + len(sentence), sentence))
-        layouts[uid] = layout
-        digest = content_hash(text)
-        # The same text may already be stored under another id (e.g. the
-        # article itself); keep both, told apart by the hash of the uid too.
-        rows.append(
+        layouts.append(layout)
+        # The same text may be stored already under another id (e.g. the
+        # article itself); both are kept, told apart by the id in the hash.
+        digest = hashlib.sha256(f"{content_hash(text)}:{uid}".encode()).hexdigest()
+        documents.append(
             {
                 "uid": uid,
-                "outlet_id": outlet_ids[doc["outlet"]],
-                "title": doc["title"],
-                "url": doc["url"],
-                "published": doc["published"],
+                "outlet_id": outlet_ids[first.outlet or "unknown outlet"],
+                "title": first.title,
+                "url": first.url,
+                "published": first.published,
                 "language": "",
                 "text": text,
-                "content_hash": hashlib.sha256(f"{digest}:{uid}".encode()).hexdigest(),
+                "content_hash": digest,
                 "source": source_name,
                 "import_id": import_id,
             }
         )
-    ids = texts_sql.insert_documents(conn, rows)
-    sentence_rows = [
-        {"document_id": doc_id, "position": p, "start_char": s, "end_char": e, "text": t}
-        for doc_id, uid in zip(ids, docs, strict=True)
-        for p, s, e, t in layouts[uid]
-    ]
-    texts_sql.insert_sentences(conn, sentence_rows)
-    out: dict[tuple[str, int], int] = {}
-    for doc_id, uid in zip(ids, docs, strict=True):
-        for position, sentence_id in texts_sql.sentence_ids(conn, doc_id).items():
-            out[(uid, position)] = sentence_id
-    return out
+    ids = texts_sql.insert_documents(conn, documents)
+    texts_sql.insert_sentence_rows(
+        conn,
+        [
+            (doc_id, p, s, e, t)
+            for doc_id, layout in zip(ids, layouts, strict=True)
+            for p, s, e, t in layout
+        ],
+    )
+    uid_of = dict(zip(ids, placed.new_docs, strict=True))
+    return {
+        (uid_of[doc_id], position): sentence_id
+        for (doc_id, position), sentence_id in texts_sql.sentence_ids_of(conn, ids).items()
+    }
 
 
 def _add_labels(
     conn: Any,
-    labelled: pd.DataFrame,
-    sentence_ids: dict[int, int],
+    labelled: list[_Row],
+    sentence_of_line: dict[int, int],
     labelset: LabelSet,
     import_id: int,
 ) -> tuple[int, int]:
     """Add one revision per annotator; keys whose stored state is already the
     imported one are left alone, so importing a file twice adds nothing."""
-    labelled = labelled.assign(sentence_id=[sentence_ids[int(line)] for line in labelled["line"]])
+    by_annotator: dict[str, dict[tuple[int, str, str], list[_Row]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for r in labelled:
+        by_annotator[r.annotator][(sentence_of_line[r.line], r.task, r.target)].append(r)
     added = unchanged = 0
-    for ann, rows in labelled.groupby("annotator", sort=False):
-        existing = labels_sql.current_labels(conn, annotator=str(ann)) if len(rows) else []
-        now_by_sentence: dict[int, dict[tuple[str, str], Decision]] = defaultdict(dict)
-        for sid in set(rows["sentence_id"]):
-            now_by_sentence[int(sid)] = decisions_from_labels(
-                x for x in existing if x.sentence_id == sid
-            )
+    for who, keys in by_annotator.items():
+        wanted_ids = {sentence_id for sentence_id, _, _ in keys}
+        existing: dict[int, list[Label]] = defaultdict(list)
+        for label in labels_sql.current_labels(conn, annotator=who):
+            if label.sentence_id in wanted_ids:
+                existing[label.sentence_id].append(label)
+        now = {sid: decisions_from_labels(existing[sid]) for sid in wanted_ids}
         records: list[dict[str, Any]] = []
-        for (sid, task_name, target), key_rows in rows.groupby(
-            ["sentence_id", "task", "target"], sort=False
-        ):
-            choices = tuple(
-                Choice(
-                    v,
-                    None if pd.isna(s) else int(s),
-                    None if pd.isna(e) else int(e),
-                )
-                for v, s, e in zip(
-                    key_rows["value"], key_rows["span_start"], key_rows["span_end"], strict=True
-                )
-            )
-            sentence_id = int(cast(int, sid))
-            wanted = Decision(str(task_name), str(target), choices).normalized()
-            if now_by_sentence[sentence_id].get(wanted.key) == wanted:
-                unchanged += len(key_rows)
+        for (sentence_id, task, target), rows in keys.items():
+            wanted = Decision(task, target, tuple(r.choice for r in rows)).normalized()
+            if now[sentence_id].get(wanted.key) == wanted:
+                unchanged += len(rows)
                 continue
-            for _, row in key_rows.iterrows():
-                records.append(
-                    {
-                        "sentence_id": sentence_id,
-                        "task": row["task"],
-                        "target": row["target"],
-                        "value": row["value"],
-                        "span_start": None
-                        if pd.isna(row["span_start"])
-                        else int(row["span_start"]),
-                        "span_end": None if pd.isna(row["span_end"]) else int(row["span_end"]),
-                        "label_set": row["label_set"] or labelset.name,
-                        "label_set_version": (
-                            labelset.version
-                            if pd.isna(row["label_set_version"])
-                            else int(row["label_set_version"])
-                        ),
-                        "source": row["source"] or IMPORT_SOURCE,
-                        "created_at": _parse_time(row["created_at"]),
-                    }
-                )
+            records.extend(
+                {
+                    "sentence_id": sentence_id,
+                    "task": r.task,
+                    "target": r.target,
+                    "value": r.value,
+                    "span_start": r.span_start,
+                    "span_end": r.span_end,
+                    "label_set": r.label_set or labelset.name,
+                    "label_set_version": r.label_set_version or labelset.version,
+                    "source": r.source or IMPORT_SOURCE,
+                    "created_at": _parse_time(r.created_at),
+                }
+                for r in rows
+            )
         if records:
             labels_sql.add_revision(
-                conn, annotator=str(ann), source=IMPORT_SOURCE, rows=records, import_id=import_id
+                conn, annotator=who, source=IMPORT_SOURCE, rows=records, import_id=import_id
             )
             added += len(records)
     return added, unchanged

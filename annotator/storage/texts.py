@@ -153,6 +153,19 @@ def _sqlite_insert_sentences(conn: Connection) -> str:
     return str(compiled)
 
 
+def sentence_ids_of(conn: Connection, document_ids: Sequence[int]) -> dict[tuple[int, int], int]:
+    """(document id, position) -> sentence id for many documents."""
+    found: dict[tuple[int, int], int] = {}
+    for chunk in _chunks(list(document_ids)):
+        rows = conn.execute(
+            select(sentences.c.document_id, sentences.c.position, sentences.c.id).where(
+                sentences.c.document_id.in_(chunk)
+            )
+        )
+        found.update({(d, p): i for d, p, i in rows})
+    return found
+
+
 def sentence_ids(conn: Connection, document_id: int) -> dict[int, int]:
     """position -> sentence id for one document."""
     rows = conn.execute(
