@@ -160,20 +160,22 @@ def test_timestamps_come_back_in_utc(store: Store) -> None:
     assert label.created_at.utcoffset().total_seconds() == 0
 
 
-def test_a_database_at_version_1_is_upgraded_to_the_newest_schema(db_url: str) -> None:
-    from sqlalchemy import delete, inspect
+def test_a_database_at_version_1_is_upgraded_to_the_newest_schema(tmp_path: Path) -> None:
+    from sqlalchemy import inspect
 
-    from annotator.storage.schema import schema_migrations
+    from annotator.storage.schema import metadata
 
-    store = open_store(db_url)
-    with store.write() as conn:  # take the database back to what version 1 created
-        conn.execute(text("DROP INDEX ix_revisions_annotator"))
-        conn.execute(text("DROP INDEX ix_revisions_reverts"))
-        conn.execute(delete(schema_migrations).where(schema_migrations.c.version > 1))
+    path = tmp_path / "v1.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript((Path(__file__).parent / "data" / "schema_v1_sqlite.sql").read_text())
+    store = open_store(f"sqlite:///{path}", migrate=False)
     assert current_version(store) == 1
     store.engine.dispose()
-    upgraded = open_store(db_url)
+    upgraded = open_store(f"sqlite:///{path}")
     assert current_version(upgraded) == LATEST
     with upgraded.read() as conn:
-        names = {ix["name"] for ix in inspect(conn).get_indexes("revisions")}
-    assert {"ix_revisions_annotator", "ix_revisions_reverts"} <= names
+        inspector = inspect(conn)
+        for table in metadata.sorted_tables:  # every table, column and index of schema.py
+            assert {c["name"] for c in inspector.get_columns(table.name)} == set(table.c.keys())
+            names = {ix["name"] for ix in inspector.get_indexes(table.name)}
+            assert {ix.name for ix in table.indexes} <= names, table.name

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, insert, inspect, select, text
 
 from annotator.storage.engine import Store
-from annotator.storage.schema import metadata, revisions, schema_migrations, utcnow
+from annotator.storage.schema import (
+    metadata,
+    model_versions,
+    prediction_scores,
+    predictions,
+    revisions,
+    schema_migrations,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -37,9 +45,22 @@ def _undo_indexes(conn: Connection) -> None:
             index.create(conn, checkfirst=True)
 
 
+def _models(conn: Connection) -> None:
+    for table in (model_versions, predictions, prediction_scores):
+        table.create(conn, checkfirst=True)
+    conn.execute(
+        text(
+            "ALTER TABLE revisions ADD COLUMN model_version_id INTEGER "
+            "REFERENCES model_versions (id)"
+        )
+    )
+    conn.execute(text("ALTER TABLE revisions ADD COLUMN suggestion VARCHAR(20)"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "indexes on revisions for undo", _undo_indexes),
+    Migration(3, "model versions, predictions, suggestions on revisions", _models),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -15,11 +15,14 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -146,6 +149,10 @@ revisions = Table(
     # Set on an undo: the revision whose effect this one reverses.
     Column("reverts_id", ForeignKey("revisions.id"), nullable=True),
     Column("import_id", ForeignKey("imports.id"), nullable=True),
+    # A save that took a model's suggestion: which model, and whether the
+    # annotator accepted it as suggested or corrected it.
+    Column("model_version_id", ForeignKey("model_versions.id"), nullable=True),
+    Column("suggestion", String(20), nullable=True),  # "accepted" | "corrected"
 )
 # Undo looks up an annotator's newest save and whether an undo reverts it.
 Index("ix_revisions_annotator", revisions.c.annotator, revisions.c.id)
@@ -191,3 +198,57 @@ progress = Table(
     Column("sentence_id", ForeignKey("sentences.id"), primary_key=True),
 )
 Index("ix_progress_sentence", progress.c.sentence_id)
+
+# ---------------------------------------------------------------- models
+
+# One row per train: the fitted models of every task in one skops file
+# (stored here, so several app instances on one database share them) and the
+# card (label set, training-data hash, counts, metrics, library versions).
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("label_set", String(200), nullable=False),
+    Column("label_set_version", Integer, nullable=False),
+    Column("status", String(20), nullable=False),  # training | ready | failed
+    Column("message", Text, nullable=False, server_default=""),
+    Column("card", JSON, nullable=True),
+    Column("data", LargeBinary, nullable=True),
+    Column("active", Boolean, nullable=False, server_default="0"),
+    Column("created_by", String(200), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+)
+
+# A model version's guess per sentence and (task, target): the value it
+# predicts with its probability; for multi-choice tasks one row per value
+# predicted present, or one row with value "" when none is.
+predictions = Table(
+    "predictions",
+    metadata,
+    Column("model_version_id", ForeignKey("model_versions.id"), primary_key=True),
+    Column("sentence_id", ForeignKey("sentences.id"), primary_key=True),
+    Column("task", String(100), primary_key=True),
+    Column("target", String(200), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    Column("probability", Float, nullable=False),
+)
+Index("ix_predictions_sentence", predictions.c.sentence_id, predictions.c.model_version_id)
+
+# How unsure a model version is about each sentence, across its tasks; the
+# uncertainty queue orders by these (higher = less certain).
+prediction_scores = Table(
+    "prediction_scores",
+    metadata,
+    Column("model_version_id", ForeignKey("model_versions.id"), primary_key=True),
+    Column("sentence_id", ForeignKey("sentences.id"), primary_key=True),
+    Column("least_confidence", Float, nullable=False),
+    Column("margin", Float, nullable=False),
+    Column("entropy", Float, nullable=False),
+)
+for _measure in ("least_confidence", "margin", "entropy"):
+    Index(
+        f"ix_prediction_scores_{_measure}",
+        prediction_scores.c.model_version_id,
+        prediction_scores.c[_measure],
+    )
