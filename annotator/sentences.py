@@ -42,10 +42,11 @@ one sentence however many sentences it holds.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """A sentence as character offsets ``text[start:end]``."""
 
@@ -53,20 +54,20 @@ class Span:
     end: int
 
 
-# Each line is split on its own; these are the characters str.splitlines()
-# breaks on, so a "line" here is what a user would call one.
-_LINE = re.compile(r"[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
-
 _OPENERS = "\"'“‘„«(["
 _CLOSERS = "\"'”’»)]"
 
-# Group 1: the terminal punctuation; group 2: the first character of the
-# next word after any opening quotes or brackets. The lookahead requires
+# The terminal punctuation, then group 1: the first character of the next
+# word after any opening quotes or brackets. The lookahead requires
 # whitespace then more text on the same line, so the end of a line and
 # glued text (``X.Berusaha``, ``1.2``, URLs) are never candidates. The word
 # before the punctuation is looked up only when needed: capturing it in the
-# pattern made the whole splitter three times slower.
-_CANDIDATE = re.compile(r"([.!?…]+)[\"'”’»)\]]*(?=\s+[\"'“‘„«(\[]*(\S))")
+# pattern made the whole splitter three times slower. The pattern starts
+# with a plain character class (not ``[.!?…]+`` or a group) so that the
+# regex engine skips to the next punctuation mark instead of trying every
+# position: three times faster.
+_CANDIDATE = re.compile(r"[.!?…][.!?…]*[\"'”’»)\]]*(?=\s+[\"'“‘„«(\[]*(\S))")
+_PUNCTUATION = ".!?…"
 
 # Quotation marks whose direction depends on context: after whitespace (or
 # at the start) a mark opens, otherwise it closes.
@@ -98,6 +99,11 @@ _CAN_END = frozenset(
     """.split()
 )
 
+_ABBREVIATIONS = _TITLES | _NUMBER_PREFIXES | _CAN_END
+
+# After a candidate, these continue the sentence (as a lowercase letter does).
+_CONTINUING = "–—-,;:)]}”’»"
+
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
 _INITIAL = re.compile(r"[A-Z]\.\s")
 
@@ -113,26 +119,40 @@ def split_sentences(text: str, *, language: str = "id") -> list[Span]:
     English coverage of Indonesia).
     """
     spans: list[Span] = []
-    for line in _LINE.finditer(text):
-        start, end = line.span()
-        raw = line.group()
-        stripped = raw.strip()
-        if not stripped:
-            continue
-        start += len(raw) - len(raw.lstrip())
-        end = start + len(stripped)
+    for start, end in _lines(text):
         _split_line(text, start, end, spans)
     return spans
+
+
+def _lines(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line that is not blank, without its surrounding
+    whitespace. A line is what str.splitlines() says: each is split on its own."""
+    position = 0
+    for line in text.splitlines(keepends=True):
+        start = position
+        position += len(line)
+        stripped = line.strip()  # the line ending is whitespace too
+        if stripped:
+            start += len(line) - len(line.lstrip())
+            yield start, start + len(stripped)
 
 
 def _split_line(text: str, start: int, end: int, spans: list[Span]) -> None:
     quotes: list[tuple[int, int]] | None = None
     sentence_start = start
     for m in _CANDIDATE.finditer(text, start, end):
-        punct, following = m.group(1), m.group(2)
-        if not _starts_sentence(following):
+        following = m.group(1)
+        # A lowercase letter, a dash or continuing punctuation after the
+        # candidate continues the same sentence.
+        if following.islower() or following in _CONTINUING:
             continue
-        if punct == "." and not _ends_with_period(text, m.start(), m.start(2), sentence_start):
+        period = m.start()
+        # The punctuation is greedy, so a lone "." is followed by no other mark.
+        if (
+            text[period] == "."
+            and text[period + 1] not in _PUNCTUATION
+            and not _ends_with_period(text, period, m.start(1), sentence_start)
+        ):
             continue
         boundary = m.end()
         if quotes is None:
@@ -147,12 +167,6 @@ def _split_line(text: str, start: int, end: int, spans: list[Span]) -> None:
     spans.append(Span(sentence_start, end))
 
 
-def _starts_sentence(char: str) -> bool:
-    # A lowercase letter, a dash or continuing punctuation means the text
-    # after the candidate continues the same sentence.
-    return not (char.islower() or char in "–—-,;:)]}”’»")
-
-
 def _ends_with_period(text: str, period: int, following_at: int, sentence_start: int) -> bool:
     """Whether the single ``.`` at ``period`` ends the sentence.
 
@@ -165,16 +179,17 @@ def _ends_with_period(text: str, period: int, following_at: int, sentence_start:
     token = before.rsplit(None, 1)[-1]
     token_start = period - len(token)
     word = token.lstrip(_OPENERS)
-    following = text[following_at]
     if not word:
         return True
-    if word in _TITLES:
-        return False
-    if word in _NUMBER_PREFIXES and following.isdigit():
-        return False
-    if word in _CAN_END:
-        return following.isupper()
-    if _DOTTED.fullmatch(word):  # U.S., e.g., B.J.: acronyms, not ends
+    if word in _ABBREVIATIONS:  # one look-up for the common case: none of them
+        if word in _TITLES:
+            return False
+        following = text[following_at]
+        if word in _NUMBER_PREFIXES and following.isdigit():
+            return False
+        if word in _CAN_END:
+            return following.isupper()
+    if "." in word and _DOTTED.fullmatch(word):  # U.S., e.g., B.J.: acronyms, not ends
         return False
     if word.isdigit() and token_start == sentence_start:  # "1." numbering a list item
         return False

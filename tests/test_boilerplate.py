@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from annotator import boilerplate
 from annotator.boilerplate import Cleaned, RemovedLine, clean
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEED_NAMES = ["bbc-indonesia-musk-trump-ddos.txt", "kumparan-musk-trump-serangan-siber.txt"]
 
 # Ground truth: every paragraph of the articles, in order, nothing else.
 BBC_BODY = [
@@ -198,84 +202,84 @@ def removal_reason(line: str) -> str:
     return cleaned.removed[0].reason
 
 
-@pytest.mark.parametrize(
-    ("line", "reason"),
-    [
-        ("ADVERTISEMENT", "advertisement marker"),
-        ("Advertisement", "advertisement marker"),
-        ("Iklan", "advertisement marker"),
-        ("SCROLL TO CONTINUE WITH CONTENT", "advertisement marker"),
-        ("Scroll to continue with content", "advertisement marker"),
-        ("Baca juga: Harga beras naik lagi di Jakarta", "related link"),
-        ("Read more: Why the market fell", "related link"),
-        ("Lihat juga: Video banjir di Bekasi", "related link"),
-        ("waktu baca 2 menit", "reading-time line"),
-        ("3 min read", "reading-time line"),
-        ("2025 © PT Dynamo Media Network", "copyright"),
-        ("Copyright 2024 Reuters. All rights reserved.", "copyright"),
-        ("Hak cipta © 2024 Kompas.com", "copyright"),
-        ("Version 1.94.0", "version string"),
-        ("·", "separator"),
-        ("|", "separator"),
-        ("—", "separator"),
-        ("***", "separator"),
-        ("Tentang KamiPedoman Media SiberKetentuan & Kebijakan PrivasiKarir", "menu/navigation"),
-        ("Beranda › Internasional › Amerika", "menu/navigation"),
-        ("13 Agustus 2024 10:28 WIB", "date line"),
-        ("Selasa, 13 Agustus 2024 | 10:28 WIB", "date line"),
-        ("Tuesday 13 August 2024", "date line"),
-        ("Updated 5 hours ago", "date line"),
-        (
-            "Foto Noor via Getty Images Akun Twitter Donald Trump di layar laptop",
-            "photo caption/credit",
-        ),
-        ("Sumber gambar, Getty Images", "photo caption/credit"),
-        ("Image caption, Elon Musk at a rally in Pennsylvania", "photo caption/credit"),
-        ("(Foto: ANTARA/Hafidz Mubarak)", "photo caption/credit"),
-        ("Foto: ANTARA/Hafidz Mubarak", "photo caption/credit"),
-        (
-            "Musk speaks in Paris, France, June 16, 2023. REUTERS/Gonzalo Fuentes",
-            "photo caption/credit",
-        ),
-        ("João da Silva berkontribusi pada laporan ini", "byline/contributor"),
-        ("Jane Doe contributed to this report.", "byline/contributor"),
-        ("Reporting by John Smith; Editing by Mary Jones", "byline/contributor"),
-        ("Penulis: Budi Santoso", "byline/contributor"),
-        ("Editor: Siti Aminah", "byline/contributor"),
-        ("Oleh Budi Santoso", "byline/contributor"),
-        ("Source link", "aggregator line"),
-        ("Lebih lanjut tentang pemilu AS", "aggregator line"),
-        ("mengikat", "aggregator line"),
-        ("More on this story", "aggregator line"),
-        ("Sumber: AFP", "aggregator line"),
-        ("Ikuti kami di Google News.", "share/follow prompt"),
-        ("Follow us on Twitter", "share/follow prompt"),
-        ("Bagikan artikel ini", "share/follow prompt"),
-        ("Presiden meresmikan jembatan", "no sentence end"),
-        ("Ia tiba.", "too short"),
-    ],
-)
+BOILERPLATE_LINES = [
+    ("ADVERTISEMENT", "advertisement marker"),
+    ("Advertisement", "advertisement marker"),
+    ("Iklan", "advertisement marker"),
+    ("SCROLL TO CONTINUE WITH CONTENT", "advertisement marker"),
+    ("Scroll to continue with content", "advertisement marker"),
+    ("Baca juga: Harga beras naik lagi di Jakarta", "related link"),
+    ("Read more: Why the market fell", "related link"),
+    ("Lihat juga: Video banjir di Bekasi", "related link"),
+    ("waktu baca 2 menit", "reading-time line"),
+    ("3 min read", "reading-time line"),
+    ("2025 © PT Dynamo Media Network", "copyright"),
+    ("Copyright 2024 Reuters. All rights reserved.", "copyright"),
+    ("Hak cipta © 2024 Kompas.com", "copyright"),
+    ("Version 1.94.0", "version string"),
+    ("·", "separator"),
+    ("|", "separator"),
+    ("—", "separator"),
+    ("***", "separator"),
+    ("Tentang KamiPedoman Media SiberKetentuan & Kebijakan PrivasiKarir", "menu/navigation"),
+    ("Beranda › Internasional › Amerika", "menu/navigation"),
+    ("13 Agustus 2024 10:28 WIB", "date line"),
+    ("Selasa, 13 Agustus 2024 | 10:28 WIB", "date line"),
+    ("Tuesday 13 August 2024", "date line"),
+    ("Updated 5 hours ago", "date line"),
+    (
+        "Foto Noor via Getty Images Akun Twitter Donald Trump di layar laptop",
+        "photo caption/credit",
+    ),
+    ("Sumber gambar, Getty Images", "photo caption/credit"),
+    ("Image caption, Elon Musk at a rally in Pennsylvania", "photo caption/credit"),
+    ("(Foto: ANTARA/Hafidz Mubarak)", "photo caption/credit"),
+    ("Foto: ANTARA/Hafidz Mubarak", "photo caption/credit"),
+    (
+        "Musk speaks in Paris, France, June 16, 2023. REUTERS/Gonzalo Fuentes",
+        "photo caption/credit",
+    ),
+    ("João da Silva berkontribusi pada laporan ini", "byline/contributor"),
+    ("Jane Doe contributed to this report.", "byline/contributor"),
+    ("Reporting by John Smith; Editing by Mary Jones", "byline/contributor"),
+    ("Penulis: Budi Santoso", "byline/contributor"),
+    ("Editor: Siti Aminah", "byline/contributor"),
+    ("Oleh Budi Santoso", "byline/contributor"),
+    ("Source link", "aggregator line"),
+    ("Lebih lanjut tentang pemilu AS", "aggregator line"),
+    ("mengikat", "aggregator line"),
+    ("More on this story", "aggregator line"),
+    ("Sumber: AFP", "aggregator line"),
+    ("Ikuti kami di Google News.", "share/follow prompt"),
+    ("Follow us on Twitter", "share/follow prompt"),
+    ("Bagikan artikel ini", "share/follow prompt"),
+    ("Presiden meresmikan jembatan", "no sentence end"),
+    ("Ia tiba.", "too short"),
+]
+
+
+@pytest.mark.parametrize(("line", "reason"), BOILERPLATE_LINES)
 def test_each_boilerplate_pattern_is_removed_with_its_reason(line: str, reason: str) -> None:
     assert removal_reason(line) == reason
 
 
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "Pemerintah melarang iklan rokok di televisi sejak tahun lalu.",
-        "Selain iklan kampanye di akun Trump, Musk hanya memposting satu kali.",
-        "The court said the copyright claim was filed too late.",
-        "Hak cipta lagu itu dimiliki oleh sebuah label rekaman.",
-        "Foto itu diambil oleh seorang warga pada malam hari.",
-        "Advertisement revenue at the company fell by a third.",
-        "Lebih lanjut tentang hal itu, ia menolak berkomentar.",
-        "Version control software was first used decades ago.",
-        "A Reuters/Ipsos poll showed Harris leading by two points.",
-        "Senin menandai kembalinya X/Twitter ke Trump setelah kerusuhan.",
-        "Ia menolak berkomentar.",
-        "Mei 2023 menandai masuknya DeSantis ke dalam pemilihan presiden.",
-    ],
-)
+SENTENCES_MENTIONING_BOILERPLATE = [
+    "Pemerintah melarang iklan rokok di televisi sejak tahun lalu.",
+    "Selain iklan kampanye di akun Trump, Musk hanya memposting satu kali.",
+    "The court said the copyright claim was filed too late.",
+    "Hak cipta lagu itu dimiliki oleh sebuah label rekaman.",
+    "Foto itu diambil oleh seorang warga pada malam hari.",
+    "Advertisement revenue at the company fell by a third.",
+    "Lebih lanjut tentang hal itu, ia menolak berkomentar.",
+    "Version control software was first used decades ago.",
+    "A Reuters/Ipsos poll showed Harris leading by two points.",
+    "Senin menandai kembalinya X/Twitter ke Trump setelah kerusuhan.",
+    "Ia menolak berkomentar.",
+    "Mei 2023 menandai masuknya DeSantis ke dalam pemilihan presiden.",
+]
+
+
+@pytest.mark.parametrize("sentence", SENTENCES_MENTIONING_BOILERPLATE)
 def test_body_sentences_that_merely_mention_boilerplate_words_are_kept(sentence: str) -> None:
     cleaned = clean(sentence)
     assert cleaned.text == sentence
@@ -394,3 +398,141 @@ def test_every_character_is_either_kept_or_reported(text: str) -> None:
     for number, line in enumerate(lines, start=1):
         visible = sorted("".join(line.translate(INVISIBLE_TO_SPACE).split()))
         assert sorted("".join("".join(pieces.get(number, [])).split())) == visible
+
+
+# --- The quick path: cheap checks first, patterns only where one fires. ---
+# clean() must give exactly what running every pattern on every line gives
+# (_clean(..., quick=False), the definition). The lines mix strings generated
+# from the patterns themselves (every alternative, any case), the boilerplate
+# and body examples above, and random text.
+
+_REGEXES = [pattern for _, pattern, _ in boilerplate._PATTERNS] + [
+    boilerplate._GLUED,
+    boilerplate._PROMPT_START,
+    boilerplate._PROMPT_CHANNEL,
+]
+_FRAGMENTS = [
+    *"©/:()|·.?!…“”\"'",
+    *[" 12:05 ", " 2024 ", " Agustus ", "Senin", " WIB", " (12/8)", " REUTERS/Kevin Lamarque"],
+    *["Getty Images", "ADVERTISEMENT", "Source link", "menitADVERTISEMENT", " (ant/dil)"],
+    *["; Editing by Mary", " contributed to this report", " berkontribusi pada laporan ini"],
+]
+line_parts = st.one_of(
+    st.sampled_from(_REGEXES).flatmap(st.from_regex),
+    st.sampled_from([line for line, _ in BOILERPLATE_LINES]),
+    st.sampled_from([*SENTENCES_MENTIONING_BOILERPLATE, *BBC_BODY[:8], *KUMPARAN_BODY[:8]]),
+    st.sampled_from(_FRAGMENTS),
+    st.text(max_size=12),
+)
+lines_of_parts = st.lists(
+    st.lists(line_parts, min_size=1, max_size=4).flatmap(
+        lambda parts: st.sampled_from(["", " "]).map(lambda sep: sep.join(parts))
+    ),
+    min_size=1,
+    max_size=6,
+).map("\n".join)
+
+
+def has_case_fold_trap(text: str) -> bool:
+    return any(c in text for c in boilerplate._CASE_FOLD_TRAPS)
+
+
+@settings(max_examples=500, deadline=None)
+@given(lines_of_parts)
+def test_the_quick_verdict_of_each_line_is_the_full_one(text: str) -> None:
+    for _, line in boilerplate._lines(text):
+        if not has_case_fold_trap(line):
+            assert boilerplate._quick_verdict(line) == boilerplate._full_verdict(line), line
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines_of_parts)
+def test_clean_gives_what_every_pattern_on_every_line_gives(text: str) -> None:
+    assert clean(text) == boilerplate._clean(text, quick=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *[(SEEDS / name).read_text(encoding="utf-8") for name in SEED_NAMES],
+        ENGLISH_PAGE,
+        "\n".join(line for line, _ in BOILERPLATE_LINES),
+        "\n".join(SENTENCES_MENTIONING_BOILERPLATE),
+    ],
+    ids=[*SEED_NAMES, "english page", "boilerplate lines", "body sentences"],
+)
+def test_clean_gives_what_the_full_path_gives_on_the_examples(text: str) -> None:
+    assert clean(text) == boilerplate._clean(text, quick=False)
+
+
+def test_a_case_fold_trap_sends_the_text_down_the_full_path() -> None:
+    # "ı" (dotless i) matches "i" in a case-insensitive pattern, but
+    # lowercasing leaves it alone, so the cheap checks would miss this.
+    line = "Semua hak cipta dılindungi undang-undang."
+    assert boilerplate._quick_verdict(line) != boilerplate._full_verdict(line)
+    assert [r.reason for r in clean(line).removed] == ["copyright"]
+
+
+def test_the_case_fold_traps_are_all_the_characters_lowercasing_gets_wrong() -> None:
+    """A non-ASCII character that matches an ASCII letter case-insensitively,
+    or lowercases to (or into more than) one, needs the full path."""
+    ascii_letter = re.compile("(?i)[a-z]")
+    traps = {
+        char
+        for char in map(chr, range(0x80, sys.maxunicode + 1))
+        if ascii_letter.match(char) or len(char.lower()) != 1 or char.lower().isascii()
+    }
+    assert traps == set(boilerplate._CASE_FOLD_TRAPS)
+
+
+def test_repeated_site_furniture_is_judged_once_and_the_same() -> None:
+    boilerplate._memo_verdict.cache_clear()
+    first = clean(f"ADVERTISEMENT\n{BODY}\nADVERTISEMENT")
+    assert boilerplate._memo_verdict.cache_info().hits >= 1
+    assert first == boilerplate._clean(f"ADVERTISEMENT\n{BODY}\nADVERTISEMENT", quick=False)
+
+
+# --- Faster helpers, against the straightforward code they replaced. ---
+helper_text = st.one_of(
+    st.text(max_size=40),
+    st.lists(
+        st.sampled_from([*"aZbY .!?…\"'”’»)]:0123²٣_-", "\ud800", "é", "Agustus", "WIB", "xY"]),
+        max_size=30,
+    ).map("".join),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(helper_text)
+def test_the_sentence_end_check_is_the_regular_expression(text: str) -> None:
+    line = text.replace("\n", " ")  # a line never holds a line break
+    expected = bool(re.search(r"[.!?…][\"'”’»)\]]*$", line))
+    assert boilerplate._ends_like_sentence(line) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(helper_text)
+def test_the_glue_count_is_the_regular_expression(text: str) -> None:
+    assert boilerplate._glue_count(text) == len(re.findall(r"[a-z][A-Z]", text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(helper_text)
+def test_the_date_line_check_is_the_original(text: str) -> None:
+    words = boilerplate._WORD.findall(text)
+    expected = any(c.isdigit() for c in text) and all(
+        w.lower() in boilerplate._DATE_WORDS for w in words
+    )
+    assert boilerplate._is_date_line(text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"ab \r\n\t", "\r\n", "\u00a0", "\ufeff", "\u2028"])).map("".join))
+def test_lines_are_the_original_normalised_lines(text: str) -> None:
+    normalised = boilerplate._INVISIBLE.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    expected = [
+        (number, line.strip())
+        for number, line in enumerate(normalised.split("\n"), start=1)
+        if line.strip()
+    ]
+    assert boilerplate._lines(text) == expected

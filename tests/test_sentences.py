@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from annotator import sentences as sentences_module
 from annotator.sentences import Span, split_sentences
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -266,3 +268,33 @@ def test_bbc_seed_sentences() -> None:
     )
     assert found[-1] == "Source link"
     assert len(found) == 44
+
+
+# --- Faster internals, against the straightforward code they replaced. ---
+# The old candidate pattern captured the punctuation run, and lines were the
+# runs of this pattern; each is compared with what replaced it.
+OLD_CANDIDATE = re.compile(r"([.!?…]+)[\"'”’»)\]]*(?=\s+[\"'“‘„«(\[]*(\S))")
+OLD_LINE = re.compile(r"[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_text)
+def test_the_candidate_pattern_finds_what_the_old_one_found(text: str) -> None:
+    old = [(m.span(), m.group(2), m.group(1) == ".") for m in OLD_CANDIDATE.finditer(text)]
+    new = [
+        (m.span(), m.group(1), text[m.start()] == "." and text[m.start() + 1] not in ".!?…")
+        for m in sentences_module._CANDIDATE.finditer(text)
+    ]
+    assert new == old
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_text)
+def test_lines_are_the_old_stripped_runs_between_line_breaks(text: str) -> None:
+    expected = []
+    for line in OLD_LINE.finditer(text):
+        raw = line.group()
+        if raw.strip():
+            start = line.start() + len(raw) - len(raw.lstrip())
+            expected.append((start, start + len(raw.strip())))
+    assert list(sentences_module._lines(text)) == expected
