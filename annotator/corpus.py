@@ -9,6 +9,7 @@ was removed, so the page can preview it before committing (``dry_run``).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -130,11 +131,19 @@ def import_articles(
     if any problem is an error. Articles already stored are skipped."""
     problems = list(read_problems)
     prepared: list[PreparedDocument] = []
-    for article in articles:
-        document, found = prepare(article)
-        problems.extend(found)
-        if document is not None:
-            prepared.append(document)
+    # Preparing makes millions of small acyclic objects that all stay alive:
+    # the cyclic collector's full passes over them are pure cost (~15%).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for article in articles:
+            document, found = prepare(article)
+            problems.extend(found)
+            if document is not None:
+                prepared.append(document)
+    finally:
+        if collecting:
+            gc.enable()
     # One id for two different texts is an error; the same text twice is a duplicate.
     uses = Counter(uid for uid, _ in {(d.uid, d.content_hash) for d in prepared})
     for uid in sorted(u for u, n in uses.items() if n > 1):
