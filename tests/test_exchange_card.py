@@ -127,3 +127,60 @@ def test_write_card_writes_utf8_markdown(tmp_path: Path) -> None:
     card.write_card(path, labels(), name="default", format_name="label-studio",
                     codebook_toml=CODEBOOK, created=WHEN)  # fmt: skip
     assert path.read_text(encoding="utf-8") == render(format_name="label-studio")
+
+
+def _plain_tables(frame: pd.DataFrame) -> str:
+    """The card's tables counted the plain way (deduplicating every sentence
+    column, group by group), as the card did before it counted by number."""
+    sentence_columns = list(tidy.SENTENCE_COLUMNS)
+    labelled = frame[frame["task"] != ""]
+    labels = labelled.drop_duplicates([*sentence_columns, "annotator", "task", "target", "value"])
+    counts: list[list[object]] = [
+        ["rows", len(frame)],
+        ["labels", len(labels)],
+        ["cue spans", int(labelled["span_start"].notna().sum())],
+        ["sentences", len(frame.drop_duplicates(sentence_columns))],
+        ["documents", frame.loc[frame["document_id"] != "", "document_id"].nunique()],
+        ["annotators", labelled.loc[labelled["annotator"] != "", "annotator"].nunique()],
+    ]
+    per_outlet = [
+        [card._or(outlet, "(no outlet)"),
+         group.loc[group["document_id"] != "", "document_id"].nunique(),
+         len(group.drop_duplicates(sentence_columns)), int((labels["outlet"] == outlet).sum())]
+        for outlet, group in frame.groupby("outlet", sort=True)
+    ]  # fmt: skip
+    by_task = labels.groupby(["task", "target"], sort=True)
+    per_task = [
+        [task, card._or(target, "—"), len(group), group["annotator"].nunique(),
+         len(group.drop_duplicates(sentence_columns))]
+        for (task, target), group in by_task
+    ]  # fmt: skip
+    per_value: list[list[object]] = [
+        [task, card._or(target, "—"), card._or(str(value), "(no value applies)"), count,
+         f"{100 * count / len(group):.1f} %"]
+        for (task, target), group in by_task
+        for value, count in group["value"].value_counts().sort_index().items()
+    ]  # fmt: skip
+    return "\n".join([
+        "## Counts", "", *card._table(["", "count"], counts), "", "## Per outlet", "",
+        *card._table(["outlet", "documents", "sentences", "labels"], per_outlet, right=3),
+        "", "## Per task", "",
+        *card._table(["task", "target", "labels", "annotators", "sentences"], per_task, right=3),
+        "", "## Per value", "",
+        *card._table(["task", "target", "value", "labels", "share"], per_value, right=2),
+    ])  # fmt: skip
+
+
+@given(tidy_frames(max_sentences=6))
+@settings(SETTINGS, max_examples=40)
+def test_the_tables_count_what_deduplicating_every_sentence_column_counts(
+    frame: pd.DataFrame,
+) -> None:
+    # Sentences that share a document and index but not their text or outlet.
+    twins = frame.assign(text=frame["text"] + "!", outlet=frame["outlet"].str.upper())
+    both = tidy.normalize(pd.concat([frame, twins.iloc[::2]], ignore_index=True))
+    assert _plain_tables(both) in render(both)
+
+
+def test_the_example_tables_are_the_plain_counts() -> None:
+    assert _plain_tables(labels()) in render()

@@ -22,6 +22,7 @@ from annotator.exchange import (
     doccano,
     format_for,
     labelstudio,
+    peers,
     prodigy,
     read,
     tidy,
@@ -383,3 +384,29 @@ def test_importing_the_exchange_package_loads_no_streamlit() -> None:
     code = "import sys, annotator.exchange.card; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+@given(frame=tidy_frames(max_sentences=6))
+@SETTINGS
+def test_sentence_numbers_group_rows_as_their_sentence_columns_do(frame: pd.DataFrame) -> None:
+    """The writers group rows by these numbers where they used a tuple of the
+    sentence columns: same number exactly when the tuple is the same."""
+    twins = frame.assign(text=frame["text"] + "!", sentence_index=None)
+    both = tidy.normalize(pd.concat([frame, twins.iloc[::2]], ignore_index=True))
+    first_seen: dict[tuple[object, ...], int] = {}
+    expected = [
+        first_seen.setdefault(tuple(row[c] for c in tidy.SENTENCE_COLUMNS), len(first_seen))
+        for row in peers.records(both)
+    ]
+    assert peers.sentence_numbers(both) == expected
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    )
+)
+@SETTINGS
+def test_the_shared_json_encoder_writes_what_json_dumps_writes(value: object) -> None:
+    assert peers.JSON.encode(value) == json.dumps(value, ensure_ascii=False)

@@ -6,6 +6,7 @@ tables that the format tests share.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -13,9 +14,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pandas.testing import assert_frame_equal
+from pandas.testing import assert_frame_equal, assert_series_equal
 
 from annotator.exchange import tidy, tidyfiles
+from annotator.exchange.peers import records
 from annotator.problems import errors
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -163,6 +165,23 @@ def test_sort_orders_by_document_then_sentence_then_annotator() -> None:
     assert tidy.sort(frame)["text"].tolist() == ["z", "y", "x"]
 
 
+ALL_KEYS = [*tidy.SORT_KEYS, *(c for c in tidy.COLUMNS if c not in tidy.SORT_KEYS)]
+
+
+@given(tidy_frames(), st.randoms(use_true_random=False))
+@SETTINGS
+def test_sort_is_sorting_by_every_column(frame: pd.DataFrame, rnd: Any) -> None:
+    """The fast sort (a check when in order, long columns only for ties) gives
+    exactly what sorting by every column gives, ties and extras included."""
+    # Copies that tie on the sort keys and differ in a later column or an extra.
+    twins = frame.assign(title=frame["title"] + "~", **dict.fromkeys(tidy.extra_columns(frame), ""))
+    rows = pd.concat([frame, twins, frame], ignore_index=True)
+    shuffled = tidy.normalize(rows.take(rnd.sample(range(len(rows)), len(rows))))
+    expected = shuffled.sort_values(ALL_KEYS, na_position="first", ignore_index=True)
+    assert_frame_equal(tidy.sort(shuffled), expected)
+    assert_frame_equal(tidy.sort(expected), expected)
+
+
 # ------------------------------------------------ spreadsheet formulas
 
 
@@ -181,6 +200,14 @@ def test_neutralised_cells_never_start_a_formula_and_stay_distinct(cells: list[s
     assert len(set(out)) == len(set(cells))  # a bijection: no two cells merge
 
 
+@given(st.lists(st.one_of(st.none(), st.sampled_from(TRICKY), st.text(ANY_CHAR)), max_size=20))
+@SETTINGS
+def test_neutralise_is_the_formula_pattern_cell_by_cell(cells: list[str | None]) -> None:
+    column = pd.Series(cells, dtype="str")
+    hit = column.str.match(r"'*[=+\-@\t\r]").fillna(False).astype(bool)
+    assert_series_equal(tidy.neutralise(column), column.where(~hit, "'" + column))
+
+
 def test_neutralise_examples() -> None:
     column = pd.Series(["=1+1", "'=x", "'abc", "plain", "-", "''@"], dtype="str")
     assert tidy.neutralise(column).tolist() == ["'=1+1", "''=x", "'abc", "plain", "'-", "'''@"]
@@ -191,6 +218,53 @@ def test_csv_neutralises_text_but_never_numbers() -> None:
     body = tidyfiles.to_csv_bytes(frame).decode("utf-8").splitlines()[1]
     assert body.startswith(",,,,,,,'=cmd|' /C calc'!A0,")
     assert ",'-1," in body and ",3," in body
+
+
+def _pandas_csv(frame: pd.DataFrame) -> bytes:
+    """CSV as pandas' ``to_csv`` writes it: what :func:`tidyfiles.to_csv_bytes`
+    wrote before its pyarrow path, byte for byte."""
+    frame = tidy.sort(tidy.normalize(frame))
+    for col in frame.columns:
+        if frame[col].dtype == "str":
+            frame[col] = tidy.neutralise(frame[col])
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+
+
+@given(tidy_frames())
+@SETTINGS
+def test_csv_is_byte_for_byte_what_pandas_writes(frame: pd.DataFrame) -> None:
+    assert tidyfiles.to_csv_bytes(frame) == _pandas_csv(frame)
+
+
+def test_csv_of_every_tricky_cell_is_what_pandas_writes_and_takes_the_fast_path() -> None:
+    cells = [*TRICKY, "\x00", '""', ",", "\n", " ", "a\r", 'é,"', "tab\tend"]
+    frame = frame_of(text=cells, task=cells, value=cells, annotator=list(reversed(cells)),
+                     span_start=[None, *range(len(cells) - 1)], note=cells)  # fmt: skip
+    assert tidyfiles._CSV_FAST and tidyfiles._csv_fast(tidy.sort(frame)) is not None
+    assert tidyfiles.to_csv_bytes(frame) == _pandas_csv(frame)
+    assert tidyfiles.to_csv_bytes(tidy.empty()) == _pandas_csv(tidy.empty())
+
+
+def _plain_jsonl(frame: pd.DataFrame) -> bytes:
+    """One ``json.dumps`` per row: what :func:`tidyfiles.to_jsonl_bytes` wrote
+    before its pyarrow path, byte for byte."""
+    rows = records(tidy.sort(tidy.normalize(frame)))
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+
+
+@given(tidy_frames())
+@SETTINGS
+def test_jsonl_is_byte_for_byte_one_json_dumps_per_row(frame: pd.DataFrame) -> None:
+    assert tidyfiles.to_jsonl_bytes(frame) == _plain_jsonl(frame)
+
+
+def test_jsonl_of_every_tricky_cell_is_one_json_dumps_per_row_and_takes_the_fast_path() -> None:
+    cells = [*TRICKY, "\x00", "\x1f\x7f", '"', "\\", 'back\\slash "q"', "\b\f", "é"]
+    frame = frame_of(text=cells, task=cells, value=cells, annotator=list(reversed(cells)),
+                     label_set_version=[None, *range(len(cells) - 1)], note=cells)  # fmt: skip
+    assert tidyfiles._jsonl_fast(tidy.sort(frame)) is not None
+    assert tidyfiles.to_jsonl_bytes(frame) == _plain_jsonl(frame)
+    assert tidyfiles.to_jsonl_bytes(tidy.empty()) == b""
 
 
 # ------------------------------------------------------- round trips

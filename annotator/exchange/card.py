@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from annotator.exchange.tidy import SENTENCE_COLUMNS, normalize
@@ -40,16 +41,27 @@ def _or(text: object, placeholder: str) -> str:
     return str(text) or placeholder
 
 
+def _ids(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One number per distinct combination of ``columns``, per row."""
+    if frame.empty:
+        return np.zeros(0, dtype=np.int64)
+    return frame.groupby(columns, sort=False, dropna=False).ngroup().to_numpy(dtype=np.int64)
+
+
 def render_card(
     frame: pd.DataFrame, *, name: str, format_name: str, codebook_toml: str, created: datetime
 ) -> str:
     """The data card of an exported tidy table, as Markdown."""
     frame = normalize(frame)
-    labelled = frame[frame["task"] != ""]
+    # Sentences and labels are counted by number: one id per distinct sentence
+    # (all its columns), found once, instead of comparing long texts per table.
+    sentence = _ids(frame, list(SENTENCE_COLUMNS))
+    is_labelled = (frame["task"] != "").to_numpy(dtype=bool)
+    labelled = frame[is_labelled]
     # A value with several cue spans is one label in several rows.
-    label_keys = [*SENTENCE_COLUMNS, "annotator", "task", "target", "value"]
-    labels = labelled.drop_duplicates(label_keys)
-    sentences = frame.drop_duplicates(list(SENTENCE_COLUMNS))
+    label_keys = ["sentence", "annotator", "task", "target", "value"]
+    labels = labelled[["outlet", *label_keys[1:]]].assign(sentence=sentence[is_labelled])
+    labels = labels[~labels.duplicated(label_keys).to_numpy(dtype=bool)]
     documents = frame.loc[frame["document_id"] != "", "document_id"].nunique()
     annotators = labelled.loc[labelled["annotator"] != "", "annotator"].nunique()
     moment = created if created.tzinfo else created.replace(tzinfo=UTC)
@@ -76,36 +88,45 @@ def render_card(
         ["rows", len(frame)],
         ["labels", len(labels)],
         ["cue spans", int(labelled["span_start"].notna().sum())],
-        ["sentences", len(sentences)],
+        ["sentences", len(np.unique(sentence))],
         ["documents", documents],
         ["annotators", annotators],
     ]
     out += _table(["", "count"], counts)
     out += ["", "## Per outlet", ""]
+    per_outlet_ids = pd.DataFrame(
+        {
+            "outlet": frame["outlet"],
+            "document": frame["document_id"].where(frame["document_id"] != ""),
+            "sentence": sentence,
+        }
+    )
+    outlets = per_outlet_ids.groupby("outlet", sort=True).agg(
+        documents=("document", "nunique"), sentences=("sentence", "nunique")
+    )
+    labels_per_outlet = labels["outlet"].value_counts()
     per_outlet = [
-        [
-            _or(outlet, "(no outlet)"),
-            group.loc[group["document_id"] != "", "document_id"].nunique(),
-            len(group.drop_duplicates(list(SENTENCE_COLUMNS))),
-            int((labels["outlet"] == outlet).sum()),
-        ]
-        for outlet, group in frame.groupby("outlet", sort=True)
+        [_or(outlet, "(no outlet)"), documents, sentences, int(labels_per_outlet.get(outlet, 0))]
+        for outlet, documents, sentences in outlets.itertuples()
     ]
     out += _table(["outlet", "documents", "sentences", "labels"], per_outlet, right=3)
     out += ["", "## Per task", ""]
-    per_task = [
-        [task, _or(target, "—"), len(group), group["annotator"].nunique(),
-         len(group.drop_duplicates(list(SENTENCE_COLUMNS)))]
-        for (task, target), group in labels.groupby(["task", "target"], sort=True)
-    ]  # fmt: skip
+    tasks = labels.groupby(["task", "target"], sort=True).agg(
+        labels=("value", "size"),
+        annotators=("annotator", "nunique"),
+        sentences=("sentence", "nunique"),
+    )
+    per_task = [[task, _or(target, "—"), *numbers]
+                for (task, target), *numbers in tasks.itertuples()]  # fmt: skip
     out += _table(["task", "target", "labels", "annotators", "sentences"], per_task, right=3)
     out += ["", "## Per value", ""]
-    per_value: list[list[object]] = []
-    for (task, target), group in labels.groupby(["task", "target"], sort=True):
-        for value, count in group["value"].value_counts().sort_index().items():
-            share = f"{100 * count / len(group):.1f} %"
-            per_value.append([task, _or(target, "—"), _or(str(value), "(no value applies)"),
-                              count, share])  # fmt: skip
+    totals = dict(zip(tasks.index, tasks["labels"], strict=True))
+    values = labels.groupby(["task", "target", "value"], sort=True).size().reset_index()
+    per_value: list[list[object]] = [
+        [task, _or(target, "—"), _or(str(value), "(no value applies)"), count,
+         f"{100 * count / totals[task, target]:.1f} %"]
+        for task, target, value, count in values.itertuples(index=False)
+    ]  # fmt: skip
     out += _table(["task", "target", "value", "labels", "share"], per_value, right=2)
     none_apply = int((labels["value"] == "").sum())
     unlabelled = int((frame["task"] == "").sum())

@@ -33,7 +33,6 @@ no label comes back as one unlabelled row.
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from collections import defaultdict, deque
 from pathlib import Path, PurePosixPath
@@ -42,6 +41,7 @@ from typing import Any
 import pandas as pd
 
 from annotator.exchange.peers import (
+    JSON,
     apply_meta,
     as_dict,
     decode,
@@ -49,7 +49,7 @@ from annotator.exchange.peers import (
     json_lines,
     label_meta,
     records,
-    sentence_key,
+    sentence_numbers,
 )
 from annotator.exchange.tidy import (
     SENTENCE_COLUMNS,
@@ -86,9 +86,9 @@ def to_lines(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The tidy table as doccano JSONL objects."""
     frame = sort(normalize(frame))
     extras = extra_columns(frame)
-    lines: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in records(frame):
-        key = (*sentence_key(row), row["annotator"])
+    lines: dict[tuple[int, str], dict[str, Any]] = {}
+    for row, sentence in zip(records(frame), sentence_numbers(frame), strict=True):
+        key = (sentence, row["annotator"])
         line = lines.get(key)
         if line is None:
             line = {"text": row["text"], "label": [], "entities": [], "annotator": row["annotator"]}
@@ -112,7 +112,7 @@ def to_lines(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def to_bytes(frame: pd.DataFrame) -> bytes:
     """doccano JSONL of the table, UTF-8."""
-    lines = [json.dumps(line, ensure_ascii=False) + "\n" for line in to_lines(frame)]
+    lines = [JSON.encode(line) + "\n" for line in to_lines(frame)]
     return "".join(lines).encode("utf-8")
 
 

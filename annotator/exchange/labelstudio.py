@@ -40,6 +40,7 @@ from xml.sax.saxutils import quoteattr
 import pandas as pd
 
 from annotator.exchange.peers import (
+    JSON,
     apply_meta,
     as_dict,
     decode,
@@ -47,7 +48,7 @@ from annotator.exchange.peers import (
     iso_utc,
     label_meta,
     records,
-    sentence_key,
+    sentence_numbers,
 )
 from annotator.exchange.tidy import (
     SENTENCE_COLUMNS,
@@ -88,11 +89,10 @@ def to_tasks(frame: pd.DataFrame) -> list[dict[str, Any]]:
     rows = records(frame)
     people = sorted({r["annotator"] for r in rows if not is_unlabelled(r)})
     number = {name: i for i, name in enumerate(people, start=1)}
-    tasks: dict[tuple[Any, ...], dict[str, Any]] = {}
-    annotations: dict[tuple[Any, ...], dict[str, Any]] = {}
+    tasks: dict[int, dict[str, Any]] = {}
+    annotations: dict[tuple[int, str], dict[str, Any]] = {}
     choices: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:
-        key = sentence_key(row)
+    for row, key in zip(rows, sentence_numbers(frame), strict=True):
         task = tasks.get(key)
         if task is None:
             data = {c: row[c] for c in DATA_KEYS}
@@ -158,7 +158,7 @@ def to_bytes(frame: pd.DataFrame) -> bytes:
     """A Label Studio JSON export of the table, UTF-8, one task per line (the
     C JSON encoder does not indent, and a problem's line number then says
     which task it is)."""
-    tasks = [json.dumps(task, ensure_ascii=False) for task in to_tasks(frame)]
+    tasks = [JSON.encode(task) for task in to_tasks(frame)]
     return ("[\n" + ",\n".join(tasks) + "\n]\n").encode("utf-8")
 
 

@@ -28,8 +28,18 @@ def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def sentence_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(row[c] for c in SENTENCE_COLUMNS)
+def sentence_numbers(frame: pd.DataFrame) -> list[int]:
+    """Per row, a number for its sentence (the same for rows that agree on
+    every column of :data:`SENTENCE_COLUMNS`). Writers group rows by it: a
+    tuple of the long sentence texts was hashed again for every row."""
+    if frame.empty:
+        return []
+    groups = frame.groupby(list(SENTENCE_COLUMNS), sort=False, dropna=False)
+    return [int(n) for n in groups.ngroup().to_numpy()]
+
+
+# json.dumps(obj, ensure_ascii=False) builds this encoder anew on every call.
+JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def is_unlabelled(row: Mapping[str, Any]) -> bool:

@@ -34,7 +34,6 @@ Rejected and ignored answers leave the sentence unlabelled.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict, deque
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +42,7 @@ from typing import Any
 import pandas as pd
 
 from annotator.exchange.peers import (
+    JSON,
     apply_meta,
     as_dict,
     decode,
@@ -51,7 +51,7 @@ from annotator.exchange.peers import (
     json_lines,
     label_meta,
     records,
-    sentence_key,
+    sentence_numbers,
 )
 from annotator.exchange.tidy import (
     SENTENCE_COLUMNS,
@@ -84,14 +84,19 @@ def to_lines(frame: pd.DataFrame) -> list[dict[str, Any]]:
     for row in rows:
         if row["value"]:
             options[row["task"]].add(row["value"])
+    choices = {task: sorted(values) for task, values in options.items()}
+    input_hashes: dict[int, int] = {}  # per sentence: most have several lines
+    seconds: dict[str, int | None] = {}  # per timestamp: a save stamps all its labels
     lines: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:
+    for row, sentence in zip(rows, sentence_numbers(frame), strict=True):
         unlabelled = is_unlabelled(row)
-        key = (*sentence_key(row), None if unlabelled else row["annotator"], row["task"],
-               row["target"])  # fmt: skip
+        key = (sentence, None if unlabelled else row["annotator"], row["task"], row["target"])
         line = lines.get(key)
         if line is None:
-            line = lines[key] = _new_line(row, sorted(options[row["task"]]), unlabelled)
+            if sentence not in input_hashes:
+                input_hashes[sentence] = stable_hash(row["text"])
+            line = _new_line(row, choices.get(row["task"], []), unlabelled, input_hashes[sentence])
+            lines[key] = line
         meta = label_meta(row, extras)
         if unlabelled:
             line["workbench"]["unlabelled"].append({"annotator": row["annotator"], **meta})
@@ -104,16 +109,18 @@ def to_lines(frame: pd.DataFrame) -> list[dict[str, Any]]:
             line["spans"].append({**span, "label": row["value"]})
             entry.update(start=row["span_start"], end=row["span_end"])
         line["workbench"]["labels"].append({**entry, **meta})
-        stamp = _seconds(row["created_at"])
+        stamp = _seconds(row["created_at"], seconds)
         if stamp is not None and stamp < line.get("_timestamp", stamp + 1):
             line["_timestamp"] = stamp
     return list(lines.values())
 
 
-def _new_line(row: dict[str, Any], options: list[str], unlabelled: bool) -> dict[str, Any]:
+def _new_line(
+    row: dict[str, Any], options: list[str], unlabelled: bool, input_hash: int
+) -> dict[str, Any]:
     shown = {c: row[c] for c in SENTENCE_COLUMNS if c != "text" and row[c] not in ("", None)}
     line: dict[str, Any] = {"text": row["text"]}  # keys in the order Prodigy writes them
-    line["_input_hash"] = stable_hash(row["text"])
+    line["_input_hash"] = input_hash
     line["_task_hash"] = stable_hash(row["text"], row["task"], row["target"])
     line["meta"] = shown
     if unlabelled:  # a Prodigy input task: not answered yet
@@ -127,16 +134,19 @@ def _new_line(row: dict[str, Any], options: list[str], unlabelled: bool) -> dict
     return line
 
 
-def _seconds(stamp: str) -> int | None:
-    try:
-        return int(datetime.fromisoformat(stamp).timestamp()) if stamp else None
-    except ValueError:
-        return None
+def _seconds(stamp: str, known: dict[str, int | None]) -> int | None:
+    """Whole seconds since 1970 of an ISO timestamp, remembered in ``known``."""
+    if stamp not in known:
+        try:
+            known[stamp] = int(datetime.fromisoformat(stamp).timestamp()) if stamp else None
+        except ValueError:
+            known[stamp] = None
+    return known[stamp]
 
 
 def to_bytes(frame: pd.DataFrame) -> bytes:
     """Prodigy JSONL of the table, UTF-8."""
-    lines = [json.dumps(line, ensure_ascii=False) + "\n" for line in to_lines(frame)]
+    lines = [JSON.encode(line) + "\n" for line in to_lines(frame)]
     return "".join(lines).encode("utf-8")
 
 

@@ -18,9 +18,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from annotator.exchange.peers import decode, json_lines, records
+from annotator.exchange.peers import JSON, decode, json_lines, records
 from annotator.exchange.tidy import (
     FLOAT_PATTERN,
     INT_COLUMNS,
@@ -46,14 +48,137 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     for col in frame.columns:
         if frame[col].dtype == "str":
             frame[col] = neutralise(frame[col])
+    fast = _csv_fast(frame)
+    if fast is not None:
+        return fast
     # CRLF (RFC 4180) also makes the csv module quote a lone "\r" in a cell.
     return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
+def _csv_quotes_only(chars: str) -> bool:
+    """Whether the csv module (as pandas calls it) quotes a cell exactly when
+    it holds one of ``chars``; checked once, so that another Python's csv
+    module can only make :func:`_csv_fast` step aside, never differ."""
+    probes = [chr(c) for c in range(128)] + ["é", "\u2028", "\x85", "🙂"]
+    cells = [p + "x" for p in probes] + ["x" + p for p in probes] + ["", " ", "x"]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows([[c, "y"] for c in cells])
+    expected = "".join(
+        ('"' + c.replace('"', '""') + '"' if any(q in c for q in chars) else c) + ",y\r\n"
+        for c in cells
+    )
+    return buffer.getvalue() == expected
+
+
+_CSV_QUOTED = ',"\r\n'
+_CSV_FAST = _csv_quotes_only(_CSV_QUOTED)
+
+
+def _csv_fast(frame: pd.DataFrame) -> bytes | None:
+    """What ``frame.to_csv(index=False, lineterminator="\\r\\n")`` writes, built by
+    pyarrow a column at a time; None for a table it does not cover (a column
+    neither text nor whole numbers, a single column, text a csv module of
+    another Python quotes differently)."""
+    if not _CSV_FAST or len(frame.columns) < 2 or not _text_and_numbers(frame):
+        return None
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\r\n").writerow([str(c) for c in frame.columns])
+    if frame.empty:
+        return header.getvalue().encode("utf-8")
+    pieces: list[pa.ChunkedArray | pa.Scalar] = []
+    for col in pa.Table.from_pandas(frame, preserve_index=False).columns:
+        number = pa.types.is_integer(col.type)
+        col = pc.fill_null(pc.cast(col, pa.large_string()), _text(""))  # ints as str() writes them
+        # Looking for the characters in the whole column first is much faster
+        # than asking each cell, and most columns hold none.
+        if not number and _has_any(_utf8(col), _CSV_QUOTED.encode()):
+            special = pc.match_substring_regex(col, f"[{_CSV_QUOTED}]")
+            doubled = pc.replace_substring(col, '"', '""')
+            col = pc.if_else(
+                special, pc.binary_join_element_wise(_QUOTE, doubled, _QUOTE, _text("")), col
+            )
+        pieces += [col, _text(",")]
+    pieces[-1] = _text("\r\n")
+    lines = pc.binary_join_element_wise(*pieces, _text(""))
+    return _utf8(lines, before=header.getvalue().encode("utf-8"))
+
+
+def _text_and_numbers(frame: pd.DataFrame) -> bool:
+    """Whether every column is text or whole numbers (what the fast writers cover)."""
+    return all(
+        frame[c].dtype == "str" or isinstance(frame[c].dtype, pd.Int64Dtype) for c in frame.columns
+    )
+
+
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, pa.large_string())
+
+
+_QUOTE = _text('"')
+
+
+def _has_any(data: bytes, chars: bytes) -> bool:
+    return any(bytes([c]) in data for c in chars)
+
+
+def _utf8(values: pa.ChunkedArray | pa.Array, *, before: bytes = b"") -> bytes:
+    """``before``, then all strings of an Arrow string column concatenated
+    (its data buffers already hold them back to back)."""
+    parts: list[bytes | memoryview] = [before]
+    for chunk in values.chunks if isinstance(values, pa.ChunkedArray) else [values]:
+        if len(chunk):
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+            first, last = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+            parts.append(memoryview(chunk.buffers()[2])[first:last])
+    return b"".join(parts)
+
+
 def to_jsonl_bytes(frame: pd.DataFrame) -> bytes:
     """The table as JSON Lines: one object per row, all columns, UTF-8."""
-    lines = [json.dumps(r, ensure_ascii=False) for r in records(sort(normalize(frame)))]
+    frame = sort(normalize(frame))
+    fast = _jsonl_fast(frame)
+    if fast is not None:
+        return fast
+    lines = [json.dumps(r, ensure_ascii=False) for r in records(frame)]
     return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+_JSON_ESCAPED = r'["\\\x00-\x1f]'  # what JSON writes other than as they are, in a string
+
+
+def _jsonl_fast(frame: pd.DataFrame) -> bytes | None:
+    """What ``json.dumps(record, ensure_ascii=False)`` writes for each row of
+    :func:`records`, a line each, built by pyarrow a column at a time; None
+    for a table with a column neither text nor whole numbers."""
+    if not _text_and_numbers(frame):
+        return None
+    if frame.empty:
+        return b""
+    pieces: list[pa.ChunkedArray | pa.Array | pa.Scalar] = []
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for i, (name, col) in enumerate(zip(frame.columns, table.columns, strict=True)):
+        pieces += [_text(("{" if i == 0 else ", ") + JSON.encode(str(name)) + ": ")]
+        pieces += [_json_values(col)]
+    lines = pc.binary_join_element_wise(*pieces, _text("}\n"), _text(""))
+    return _utf8(lines)
+
+
+def _json_values(col: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
+    """Each cell as JSON: a number, a string, or null."""
+    if pa.types.is_integer(col.type):
+        return pc.fill_null(pc.cast(col, pa.large_string()), _text("null"))
+    col = pc.cast(col, pa.large_string())
+    quoted = pc.binary_join_element_wise(_QUOTE, col, _QUOTE, _text(""))
+    data = _utf8(pc.fill_null(col, _text("")))
+    if b'"' in data or b"\\" in data or (data and np.frombuffer(data, np.uint8).min() < 0x20):
+        # Only cells with quotes, backslashes or control characters need the
+        # encoder itself; the column is searched as a whole first.
+        escape = pc.fill_null(pc.match_substring_regex(col, _JSON_ESCAPED), False).combine_chunks()
+        escaped = [JSON.encode(v) for v in col.filter(escape).to_pylist()]
+        quoted = pc.replace_with_mask(
+            quoted.combine_chunks(), escape, pa.array(escaped, type=pa.large_string())
+        )
+    return pc.fill_null(quoted, _text("null"))
 
 
 def to_parquet_bytes(frame: pd.DataFrame) -> bytes:
