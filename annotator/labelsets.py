@@ -29,7 +29,7 @@ import tomli_w
 
 from annotator.problems import InputError, Problem
 from annotator.storage import Store
-from annotator.storage import labels as labels_sql
+from annotator.storage import labelsets as labelsets_sql
 
 DEFAULT_NAME = "default"
 TaskKind = Literal["stance", "single", "multi"]
@@ -445,7 +445,7 @@ def _stored(definition: Mapping[str, Any], version: int) -> LabelSet:
 def current(store: Store, name: str = DEFAULT_NAME) -> LabelSet:
     """The newest stored version of the label set ``name``."""
     with store.read() as conn:
-        stored = labels_sql.latest_label_set(conn, name)
+        stored = labelsets_sql.latest_label_set(conn, name)
     if stored is None:
         raise LookupError(f"no label set named {name!r} in {store.url}; run `workbench init`")
     return _stored(stored.definition, stored.version)
@@ -454,7 +454,7 @@ def current(store: Store, name: str = DEFAULT_NAME) -> LabelSet:
 def save_version(store: Store, labelset: LabelSet, *, note: str, source_hash: str = "") -> LabelSet:
     """Store ``labelset`` as the next version of its name; returns it with its number."""
     with store.write() as conn:
-        version = labels_sql.insert_label_set(
+        version = labelsets_sql.insert_label_set(
             conn,
             name=labelset.name,
             definition=to_dict(labelset),
@@ -474,7 +474,7 @@ def sync_file(store: Store, path: Path) -> SyncResult:
     labelset = parse_toml(text, source=str(path))
     file_hash = hashlib.sha256(text.encode()).hexdigest()
     with store.write() as conn:
-        versions = labels_sql.label_set_history(conn, labelset.name)
+        versions = labelsets_sql.label_set_history(conn, labelset.name)
         last_loaded = next((v for v in reversed(versions) if v.source_hash), None)
         if versions and (
             (last_loaded is not None and last_loaded.source_hash == file_hash)
@@ -486,7 +486,7 @@ def sync_file(store: Store, path: Path) -> SyncResult:
         if versions:
             previous = _stored(versions[-1].definition, versions[-1].version)
             missing = tuple(sorted(_entries(previous) - _entries(labelset)))
-        version = labels_sql.insert_label_set(
+        version = labelsets_sql.insert_label_set(
             conn,
             name=labelset.name,
             definition=to_dict(labelset),

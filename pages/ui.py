@@ -15,6 +15,7 @@ from annotator.bootstrap import open_ready_store
 from annotator.labelsets import LabelSet
 from annotator.storage import Store, resolve_url
 from annotator.storage import labels as labels_sql
+from annotator.storage import labelsets as labelsets_sql
 from annotator.storage import texts as texts_sql
 
 ANNOTATOR_KEY = "workbench.annotator"
@@ -40,7 +41,7 @@ def labelset(name: str = labelsets.DEFAULT_NAME) -> LabelSet:
     """The current version of the label set, parsed once per version."""
     s = store()
     with s.read() as conn:
-        latest = labels_sql.latest_label_set(conn, name)
+        latest = labelsets_sql.latest_label_set(conn, name)
     if latest is None:
         st.error(f"No label set named {name!r}. Run `workbench init`.")
         st.stop()

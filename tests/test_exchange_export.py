@@ -24,6 +24,7 @@ from annotator.labelsets import LabelSet
 from annotator.storage import Store
 from annotator.storage import labels as labels_sql
 from annotator.storage import texts as texts_sql
+from annotator.storage import tidy as tidy_sql
 from tests.test_exchange_database import _label_some
 
 
@@ -134,7 +135,7 @@ def test_the_export_is_the_same_when_the_driver_gives_datetimes(
 ) -> None:
     """PostgreSQL's path: rows through SQLAlchemy, timestamps as datetimes."""
     expected = export_frame(varied, include_unlabelled=True)
-    real = labels_sql.tidy_rows
+    real = tidy_sql.tidy_rows
 
     class NotSqlite:
         def __init__(self, conn: Connection) -> None:
@@ -146,5 +147,5 @@ def test_the_export_is_the_same_when_the_driver_gives_datetimes(
         assert any(isinstance(row[-1], datetime) for row in rows)
         return rows
 
-    monkeypatch.setattr(labels_sql, "tidy_rows", through_sqlalchemy)
+    monkeypatch.setattr(tidy_sql, "tidy_rows", through_sqlalchemy)
     pd.testing.assert_frame_equal(export_frame(varied, include_unlabelled=True), expected)

@@ -22,13 +22,13 @@ from annotator import labelsets
 from annotator.exchange import FORMATS, Format, tidy
 from annotator.exchange import card as card_mod
 from annotator.storage import Store
-from annotator.storage import labels as labels_sql
+from annotator.storage import tidy as tidy_sql
 
 EXPORTS_DIR = Path("labels") / "exports"
 _NUMBERS = ("sentence_index", "span_start", "span_end", "label_set_version")
 # One row of tidy_rows, converted by pyarrow in one pass (no Python loop per cell).
 _ROW = pa.struct(
-    [(c, pa.int64() if c in _NUMBERS else pa.large_string()) for c in labels_sql.TIDY_SQL_COLUMNS]
+    [(c, pa.int64() if c in _NUMBERS else pa.large_string()) for c in tidy_sql.TIDY_SQL_COLUMNS]
 )
 _TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # the "str" dtype normalize gives
 
@@ -36,13 +36,13 @@ _TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # the "str" dtype normalize 
 def export_frame(store: Store, *, include_unlabelled: bool = False) -> pd.DataFrame:
     """The current labels as the canonical tidy table, one row per label."""
     with store.read() as conn:
-        rows = labels_sql.tidy_rows(conn, include_unlabelled=include_unlabelled)
+        rows = tidy_sql.tidy_rows(conn, include_unlabelled=include_unlabelled)
     if not rows:
         return tidy.normalize(pd.DataFrame(columns=list(tidy.COLUMNS)))
     created_at, as_text = _iso_stamps([row[-1] for row in rows])
     if not as_text:  # the driver gave datetime objects, converted already
         rows = [(*row[:-1], None) for row in rows]
-    raw = dict(zip(labels_sql.TIDY_SQL_COLUMNS, pa.array(rows, type=_ROW).flatten(), strict=True))
+    raw = dict(zip(tidy_sql.TIDY_SQL_COLUMNS, pa.array(rows, type=_ROW).flatten(), strict=True))
     raw["created_at"] = created_at
     raw["sentence_id"] = pc.binary_join_element_wise(
         raw["document_id"],

@@ -25,6 +25,7 @@ from annotator.labelsets import LabelSet, Task, TaskKind, Value
 from annotator.problems import Problem
 from annotator.storage import Store
 from annotator.storage import labels as labels_sql
+from annotator.storage import labelsets as labelsets_sql
 from annotator.storage import texts as texts_sql
 from annotator.storage.labels import Label
 
@@ -332,7 +333,7 @@ def import_frame(
             created_by=created_by,
         )
         if additions:
-            version = labels_sql.insert_label_set(
+            version = labelsets_sql.insert_label_set(
                 conn,
                 name=extended.name,
                 definition=labelsets.to_dict(extended),

@@ -1,4 +1,4 @@
-"""SQL for labels: label-set versions, revisions, annotations, progress.
+"""SQL for labels: revisions, annotations, progress.
 
 Annotations are only ever inserted. :func:`add_revision` is the one write
 path for labels: it stores a revision, its annotation rows, and keeps the
@@ -12,13 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select
-from sqlalchemy.orm import aliased
 
 from annotator.storage.schema import (
     annotations,
-    documents,
     label_sets,
-    outlets,
     progress,
     revisions,
     sentences,
@@ -69,74 +66,6 @@ _LABEL_COLUMNS = (
 
 def _label(row: Any) -> Label:
     return Label(*row)
-
-
-# ---------------------------------------------------------------- label sets
-
-
-@dataclass(frozen=True)
-class StoredLabelSet:
-    name: str
-    version: int
-    definition: dict[str, Any]
-    source_hash: str
-    note: str
-    created_at: datetime
-
-
-_LABEL_SET_FIELDS = (
-    label_sets.c.name,
-    label_sets.c.version,
-    label_sets.c.definition,
-    label_sets.c.source_hash,
-    label_sets.c.note,
-    label_sets.c.created_at,
-)
-
-
-def latest_label_set(conn: Connection, name: str) -> StoredLabelSet | None:
-    row = conn.execute(
-        select(*_LABEL_SET_FIELDS)
-        .where(label_sets.c.name == name)
-        .order_by(label_sets.c.version.desc())
-        .limit(1)
-    ).first()
-    return StoredLabelSet(*row) if row else None
-
-
-def label_set_history(conn: Connection, name: str) -> list[StoredLabelSet]:
-    rows = conn.execute(
-        select(*_LABEL_SET_FIELDS).where(label_sets.c.name == name).order_by(label_sets.c.version)
-    )
-    return [StoredLabelSet(*r) for r in rows]
-
-
-def label_set_names(conn: Connection) -> list[str]:
-    return list(conn.scalars(select(label_sets.c.name).distinct().order_by(label_sets.c.name)))
-
-
-def insert_label_set(
-    conn: Connection,
-    *,
-    name: str,
-    definition: dict[str, Any],
-    source_hash: str = "",
-    note: str = "",
-) -> int:
-    """Store a new version of the label set ``name``; returns its number."""
-    last = conn.scalar(select(func.max(label_sets.c.version)).where(label_sets.c.name == name))
-    version = int(last or 0) + 1
-    conn.execute(
-        insert(label_sets).values(
-            name=name,
-            version=version,
-            definition=definition,
-            source_hash=source_hash,
-            note=note,
-            created_at=utcnow(),
-        )
-    )
-    return version
 
 
 # ---------------------------------------------------------------- writing
@@ -427,92 +356,6 @@ def annotation_count(conn: Connection) -> int:
         )
         or 0
     )
-
-
-TIDY_SQL_COLUMNS = (
-    "document_id",
-    "outlet",
-    "title",
-    "published",
-    "url",
-    "sentence_index",
-    "text",
-    "annotator",
-    "task",
-    "target",
-    "value",
-    "span_start",
-    "span_end",
-    "label_set",
-    "label_set_version",
-    "source",
-    "created_at",
-)
-
-
-def tidy_rows(conn: Connection, *, include_unlabelled: bool = False) -> list[tuple[Any, ...]]:
-    """Current labels joined with their sentence, document and outlet, in the
-    order of :data:`TIDY_SQL_COLUMNS`; unlabelled sentences as rows of NULLs.
-
-    Rows come in no particular order: the export sorts them. On SQLite they
-    are the driver's own tuples, ``created_at`` its stored text (naive UTC),
-    since SQLAlchemy's row objects and per-row timestamp parsing were a third
-    of a large export; elsewhere ``created_at`` is a UTC ``datetime``.
-    """
-    newer = aliased(annotations)
-    # A row is current when no later revision has a row for the same key;
-    # ``value IS NULL`` in the latest revision means the label was cleared.
-    superseded = (
-        select(newer.c.id)
-        .where(
-            newer.c.sentence_id == annotations.c.sentence_id,
-            newer.c.annotator == annotations.c.annotator,
-            newer.c.task == annotations.c.task,
-            newer.c.target == annotations.c.target,
-            newer.c.revision_id > annotations.c.revision_id,
-        )
-        .exists()
-    )
-    # In the ON clause rather than a derived table: SQLite scanned a derived
-    # table of all current labels once per sentence in the outer join.
-    on = and_(
-        annotations.c.sentence_id == sentences.c.id,
-        annotations.c.value.is_not(None),
-        ~superseded,
-    )
-    base = sentences.join(documents, documents.c.id == sentences.c.document_id).join(
-        outlets, outlets.c.id == documents.c.outlet_id
-    )
-    base = base.outerjoin(annotations, on) if include_unlabelled else base.join(annotations, on)
-    query = select(
-        documents.c.uid,
-        outlets.c.name,
-        documents.c.title,
-        documents.c.published,
-        documents.c.url,
-        sentences.c.position,
-        sentences.c.text,
-        annotations.c.annotator,
-        annotations.c.task,
-        annotations.c.target,
-        annotations.c.value,
-        annotations.c.span_start,
-        annotations.c.span_end,
-        annotations.c.label_set,
-        annotations.c.label_set_version,
-        annotations.c.source,
-        annotations.c.created_at,
-    ).select_from(base)
-    if conn.dialect.name != "sqlite":
-        return [tuple(row) for row in conn.execute(query)]
-    compiled = query.compile(dialect=conn.dialect)
-    assert not compiled.params, compiled.params  # a statement without parameters
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(str(compiled))
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 def data_revision(conn: Connection) -> tuple[int, int, int]:
