@@ -133,7 +133,9 @@ def test_keys_alone_label_sentences_that_survive_a_reload_and_going_back(
     moved_on = page.locator('[data-testid="stBaseButton-tertiary"]').first.filter(
         has_text=re.compile(r": Mendukung$")
     )
-    kept = page.locator('[data-testid="stBaseButton-primary"]').filter(has_text=re.compile(r"^Bias"))
+    kept = page.locator('[data-testid="stBaseButton-primary"]').filter(
+        has_text=re.compile(r"^Bias")
+    )
     took = time_saves(page, SAVES_TO_TIME, lambda: moved_on.or_(kept))
     assert len(stored(db, NAME)) == 5 + SAVES_TO_TIME
     median, spread = statistics.median(took), (min(took), max(took))
