@@ -75,6 +75,13 @@ def finish_version(conn: Connection, version_id: int, *, data: bytes, card: dict
     )
 
 
+def note_version(conn: Connection, version_id: int, message: str) -> None:
+    """What a running train is doing now (shown as its progress)."""
+    conn.execute(
+        update(model_versions).where(model_versions.c.id == version_id).values(message=message)
+    )
+
+
 def fail_version(conn: Connection, version_id: int, message: str) -> None:
     conn.execute(
         update(model_versions)

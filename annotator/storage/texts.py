@@ -193,6 +193,33 @@ def sentences_of(conn: Connection, document_id: int) -> list[SentenceRecord]:
     return [SentenceRecord(*r) for r in rows]
 
 
+def sentence_chunk(
+    conn: Connection, *, after: int = 0, limit: int = 50_000
+) -> list[tuple[int, str]]:
+    """(id, text) of up to ``limit`` sentences with ids above ``after``, in id order."""
+    rows = conn.execute(
+        select(sentences.c.id, sentences.c.text)
+        .where(sentences.c.id > after)
+        .order_by(sentences.c.id)
+        .limit(limit)
+    )
+    return [(int(i), str(t)) for i, t in rows]
+
+
+def sentence_outlets(conn: Connection, sentence_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """sentence id -> (text, outlet name), for the ids given."""
+    found: dict[int, tuple[str, str]] = {}
+    for chunk in _chunks(list(sentence_ids)):
+        rows = conn.execute(
+            select(sentences.c.id, sentences.c.text, outlets.c.name)
+            .join(documents, documents.c.id == sentences.c.document_id)
+            .join(outlets, outlets.c.id == documents.c.outlet_id)
+            .where(sentences.c.id.in_(chunk))
+        )
+        found.update({i: (t, o) for i, t, o in rows})
+    return found
+
+
 def get_sentence(conn: Connection, sentence_id: int) -> SentenceRecord | None:
     row = conn.execute(select(*_SENTENCE_FIELDS).where(sentences.c.id == sentence_id)).first()
     return SentenceRecord(*row) if row else None
