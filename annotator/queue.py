@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 
 from annotator.storage import Store
 from annotator.storage import labels as labels_sql
+from annotator.storage import models as models_sql
 from annotator.storage import texts as texts_sql
 
 
@@ -81,6 +82,73 @@ def _hash(data: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
 
 
+class OutletBalanced(QueryStrategy):
+    """Next from the outlet where the annotator's labelled share is lowest, so
+    every outlet is covered evenly (the outlet comparison needs all of them)."""
+
+    name = "outlet-balanced"
+    description = "The outlet you have labelled least (by share) comes next."
+
+    def next_sentence(self, store: Store, annotator: str, *, after: int | None = None) -> int:
+        with store.read() as conn:
+            sizes = {o.outlet: o.sentences for o in texts_sql.outlet_counts(conn) if o.sentences}
+            done = texts_sql.labelled_per_outlet(conn, annotator)
+            for outlet in sorted(sizes, key=lambda o: (done.get(o, 0) / sizes[o], o)):
+                found = labels_sql.unlabelled_ids(conn, annotator, outlet=outlet, limit=1)
+                if found:
+                    return found[0]
+        raise QueueExhausted(f"{annotator} has labelled every sentence")
+
+
+class Uncertainty(QueryStrategy):
+    """The sentences the active model is least sure of first.
+
+    Without an active model with predictions it falls back to reading order
+    (:attr:`fallback` says so after a call), so annotation never stalls.
+    """
+
+    measure = "entropy"
+
+    def __init__(self, labelset: str = "default") -> None:
+        self.labelset = labelset
+        self.fallback = False
+
+    def next_sentence(self, store: Store, annotator: str, *, after: int | None = None) -> int:
+        with store.read() as conn:
+            active = models_sql.active_version(conn, self.labelset)
+            found = (
+                models_sql.most_uncertain_unlabelled(
+                    conn, active.id, annotator, measure=self.measure, limit=2
+                )
+                if active is not None
+                else []
+            )
+        # A skipped sentence stays unlabelled: offer it again only when it is the last.
+        others = [sid for sid in found if sid != after] or found
+        self.fallback = not others
+        if others:
+            return others[0]
+        return Sequential().next_sentence(store, annotator, after=after)
+
+
+class LeastConfidence(Uncertainty):
+    name = "least-confidence"
+    description = "Uncertainty: lowest probability of the predicted value first."
+    measure = "least_confidence"
+
+
+class Margin(Uncertainty):
+    name = "margin"
+    description = "Uncertainty: smallest gap between the two likeliest values first."
+    measure = "margin"
+
+
+class Entropy(Uncertainty):
+    name = "entropy"
+    description = "Uncertainty: most spread-out predicted distribution first."
+    measure = "entropy"
+
+
 _REGISTRY: dict[str, type[QueryStrategy]] = {}
 
 
@@ -91,7 +159,7 @@ def register(strategy: type[QueryStrategy]) -> type[QueryStrategy]:
     return strategy
 
 
-for _strategy in (Sequential, Shuffled):
+for _strategy in (Sequential, Shuffled, OutletBalanced, LeastConfidence, Margin, Entropy):
     register(_strategy)
 
 

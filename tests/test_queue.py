@@ -106,3 +106,46 @@ def test_random_order_moves_on_after_a_skip(store: Store) -> None:
             following = shuffled.next_sentence(store, name, after=current)
             assert following != current
             current = following
+
+
+def test_outlet_balanced_goes_to_the_outlet_labelled_least(
+    store: Store, labelset: LabelSet
+) -> None:
+    balanced = queue.get_strategy("outlet-balanced")
+    first = balanced.next_sentence(store, "ani")
+    assert first == 1  # both outlets at 0%: by name, BBC News Indonesia first
+    _label(store, labelset, first)
+    assert balanced.next_sentence(store, "ani") == 40  # kumparan's first sentence
+    _label(store, labelset, 40)
+    _label(store, labelset, 41)
+    assert balanced.next_sentence(store, "ani") == 2  # BBC at 1/39 is now below kumparan's 2/19
+
+
+def test_uncertainty_queues_follow_the_active_models_scores(
+    store: Store, labelset: LabelSet
+) -> None:
+    from annotator.storage import models as models_sql
+
+    with store.write() as conn:
+        vid = models_sql.start_version(
+            conn, label_set="default", label_set_version=1, created_by="t"
+        )
+        models_sql.finish_version(conn, vid, data=b"x", card={})
+        models_sql.set_active(conn, vid)
+        # entropy rises with the id; margin falls with it
+        models_sql.replace_predictions(
+            conn, vid, [], [(sid, 0.5, 1 - sid / 100, sid / 100) for sid in range(1, 59)]
+        )
+    assert queue.get_strategy("entropy").next_sentence(store, "ani") == 58
+    assert queue.get_strategy("margin").next_sentence(store, "ani") == 1
+    _label(store, labelset, 58)
+    entropy = queue.get_strategy("entropy")
+    assert entropy.next_sentence(store, "ani") == 57
+    assert entropy.next_sentence(store, "ani", after=57) == 56  # a skip moves on
+    assert not entropy.fallback  # type: ignore[attr-defined]
+
+
+def test_uncertainty_without_a_model_reads_in_order_and_says_so(store: Store) -> None:
+    entropy = queue.get_strategy("entropy")
+    assert entropy.next_sentence(store, "ani") == 1
+    assert entropy.fallback  # type: ignore[attr-defined]
