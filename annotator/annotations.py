@@ -18,6 +18,7 @@ from annotator.storage import Store
 from annotator.storage import labels as labels_sql
 from annotator.storage import texts as texts_sql
 from annotator.storage.labels import Label
+from annotator.storage.models import Prediction
 
 HUMAN = "human"
 NONE_APPLIES = ""  # the value of "annotated, and no value applies" (multi choice)
@@ -151,11 +152,14 @@ def save(
     labelset: LabelSet,
     seconds: int | None = None,
     source: str = HUMAN,
+    model_version_id: int | None = None,
+    suggestion: str | None = None,
 ) -> int | None:
     """Store the decisions that differ from the current state, as one revision.
 
     Returns the revision id, or None when nothing changed. Everything is
-    validated before anything is written.
+    validated before anything is written. ``model_version_id`` and
+    ``suggestion`` ("accepted" / "corrected") record a model's pre-fill.
     """
     annotator = annotator.strip()
     if not annotator:
@@ -179,7 +183,13 @@ def save(
             row for d in changed for row in rows_for(d, sentence_id=sentence_id, labelset=labelset)
         ]
         return labels_sql.add_revision(
-            conn, annotator=annotator, source=source, rows=rows, seconds=seconds
+            conn,
+            annotator=annotator,
+            source=source,
+            rows=rows,
+            seconds=seconds,
+            model_version_id=model_version_id,
+            suggestion=suggestion,
         )
 
 
@@ -316,3 +326,45 @@ def decision_keys(
         else:
             keys.append((task.name, ""))
     return keys
+
+
+# ---------------------------------------------------------------- suggestions
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A model's guess for one (task, target), to pre-fill and confirm."""
+
+    decision: Decision
+    confidence: float  # the lowest probability among the suggested values
+    model_version_id: int
+
+
+def suggestions(
+    predictions: Iterable[Prediction], *, model_version_id: int
+) -> dict[tuple[str, str], Suggestion]:
+    """A sentence's stored predictions as decisions ("" value: none applies)."""
+    grouped: dict[tuple[str, str], list[Prediction]] = {}
+    for p in predictions:
+        grouped.setdefault((p.task, p.target), []).append(p)
+    return {
+        key: Suggestion(
+            Decision(key[0], key[1], tuple(Choice(p.value) for p in found)).normalized(),
+            min(p.probability for p in found),
+            model_version_id,
+        )
+        for key, found in grouped.items()
+    }
+
+
+def suggestion_outcome(
+    saved: Iterable[Decision], suggested: Mapping[tuple[str, str], Suggestion]
+) -> str | None:
+    """ "accepted" when every suggested decision was saved as suggested,
+    "corrected" when one was changed, None when nothing was suggested."""
+    by_key = {d.key: d.normalized() for d in saved}
+    relevant = [key for key in suggested if key in by_key]
+    if not relevant:
+        return None
+    same = all(by_key[key] == suggested[key].decision for key in relevant)
+    return "accepted" if same else "corrected"

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from annotator.annotations import Decision
 from annotator.labelsets import Mention, Task, localized
 
 _WORD = re.compile(r"\w[\w'’\-]*\w|\w|[^\w\s]")
@@ -128,3 +129,19 @@ def codebook_markdown(task: Task, language: str) -> str:
             f"_{escape_markdown(localized(value.example, language))}_"
         )
     return "\n\n".join(parts)
+
+
+def decision_summary(
+    task: Task, decision: Decision, language: str, *, confidence: float | None = None
+) -> str:
+    """Plain text for a decision: its values' titles ("none applies" for the
+    empty value, "—" for no decision), and a model's confidence when the
+    decision is the model's unconfirmed guess."""
+    titles = [
+        (task.value(v).label(language) if task.value(v) else v) if v else "none applies"  # type: ignore[union-attr]
+        for v in decision.values
+    ]
+    text = ", ".join(titles) or "—"
+    if confidence is not None:
+        text += f" (model guess, {confidence:.0%})"
+    return text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import MutableMapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from annotator import annotations as ann
@@ -21,6 +21,7 @@ from annotator.display import Word, runs, word_spans
 from annotator.labelsets import LabelSet, Mention, find_mentions
 from annotator.storage import Store
 from annotator.storage import labels as labels_sql
+from annotator.storage import models as models_sql
 from annotator.storage import texts as texts_sql
 from annotator.storage.texts import DocumentRecord, SentenceRecord
 
@@ -41,6 +42,7 @@ class View:
     mentions: tuple[Mention, ...]
     words: tuple[Word, ...]
     done: int  # sentences this annotator has labelled
+    suggested: dict[Key, ann.Suggestion] = field(default_factory=dict)  # the model's pre-fill
 
     def cue_spans(self, draft: dict[Key, Decision]) -> list[tuple[int, int]]:
         return [
@@ -103,6 +105,11 @@ class AnnotateSession:
         return draft
 
     @property
+    def suggested(self) -> dict[Key, ann.Suggestion]:
+        suggested: dict[Key, ann.Suggestion] = self._get("suggested") or {}
+        return suggested
+
+    @property
     def extra_targets(self) -> list[str]:
         extra: list[str] = self._get("extra_targets") or []
         return extra
@@ -124,7 +131,7 @@ class AnnotateSession:
             history: list[int] = self._get("history") or []
             self._set("history", [*history[-199:], current])
         self._set("sentence_id", sentence_id)
-        for name in ("draft", "draft_for", "focus", "extra_targets"):
+        for name in ("draft", "draft_for", "focus", "extra_targets", "suggested", "keys"):
             self.state.pop(_PREFIX + name, None)
 
     def start(self, wanted: int | None = None) -> None:
@@ -195,14 +202,23 @@ class AnnotateSession:
         if sentence_id is None:
             return
         shown_at = float(self._get("shown_at", time.monotonic()))
+        # Only what the page asks about is saved (a hidden task's pre-fill is not).
+        asked = set(self._get("keys") or ())
+        decisions = [d for key, d in self.draft.items() if key in asked]
+        suggested: dict[Key, ann.Suggestion] = self._get("suggested") or {}
+        outcome = ann.suggestion_outcome(decisions, suggested)
         try:
             ann.save(
                 self.store,
                 sentence_id=sentence_id,
                 annotator=self.annotator,
-                decisions=list(self.draft.values()),
+                decisions=decisions,
                 labelset=self.labelset,
                 seconds=round(time.monotonic() - shown_at),
+                model_version_id=(
+                    next(iter(suggested.values())).model_version_id if outcome else None
+                ),
+                suggestion=outcome,
             )
         except ann.InvalidLabel as exc:
             self._set("message", f"Not saved: {exc}")
@@ -243,7 +259,21 @@ class AnnotateSession:
                 labels = labels_sql.current_labels(
                     conn, sentence_id=sentence_id, annotator=self.annotator
                 )
-                self._set("draft", ann.decisions_from_labels(labels))
+                active = models_sql.active_version(conn, self.labelset.name)
+                predictions = (
+                    models_sql.predictions_for(conn, active.id, sentence_id) if active else []
+                )
+                stored = ann.decisions_from_labels(labels)
+                # The model's guesses pre-fill what the annotator has not labelled yet.
+                suggested = {
+                    key: s
+                    for key, s in ann.suggestions(
+                        predictions, model_version_id=active.id if active else 0
+                    ).items()
+                    if key not in stored
+                }
+                self._set("draft", {**{k: s.decision for k, s in suggested.items()}, **stored})
+                self._set("suggested", suggested)
                 self._set("draft_for", sentence_id)
                 self._set("shown_at", time.monotonic())
         if document is None:
@@ -258,6 +288,7 @@ class AnnotateSession:
         )
         for key in keys:
             draft.setdefault(key, Decision(*key))
+        self._set("keys", keys)
         focus = min(max(int(self._get("focus", 0)), 0), max(len(keys) - 1, 0))
         self._set("focus", focus)
         return View(
@@ -270,4 +301,5 @@ class AnnotateSession:
             mentions=tuple(find_mentions(self.labelset, sentence.text)),
             words=tuple(word_spans(sentence.text)),
             done=done,
+            suggested={k: v for k, v in self.suggested.items() if k in keys},
         )

@@ -68,12 +68,12 @@ with left:
         task = labelset.task(key[0])
         assert task is not None
         title = task.label(lang) + (f" → {key[1]}" if key[1] else "")
-        chosen = (
-            ", ".join(
-                (task.value(v).label(lang) if task.value(v) else v) if v else "none applies"  # type: ignore[union-attr]
-                for v in draft[key].values
-            )
-            or "—"
+        suggestion = view.suggested.get(key)
+        guess = (
+            suggestion if suggestion and suggestion.decision == draft[key].normalized() else None
+        )
+        chosen = display.decision_summary(
+            task, draft[key], lang, confidence=guess.confidence if guess else None
         )
         if i != view.focus:
             st.button(
@@ -84,7 +84,7 @@ with left:
                 args=(i,),
             )
             continue
-        st.markdown(f"**▶ {md(title)}**")
+        st.markdown(f"**▶ {md(title)}**" + (f" · {md(chosen)}" if guess else ""))
         row = st.container(horizontal=True)
         for value in task.values:
             row.button(

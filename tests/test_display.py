@@ -70,3 +70,21 @@ def test_the_codebook_block_lists_every_value_with_its_key_in_the_chosen_languag
     assert "**1 · Bias**: Kata sepihak _Contoh\\._" in block
     assert "**2 · Not biased**" in block
     assert "One\\-sided \\*words\\*" in display.codebook_markdown(task, "en")
+
+
+def test_a_decision_summary_names_values_and_marks_a_model_guess() -> None:
+    from annotator.annotations import Choice, Decision
+    from annotator.labelsets import Task, Value
+
+    task = Task("frames", "multi", (Value("economic", {"id": "Ekonomi"}), Value("political")))
+    assert display.decision_summary(task, Decision("frames"), "id") == "—"
+    assert (
+        display.decision_summary(task, Decision("frames", "", (Choice(""),)), "id")
+        == "none applies"
+    )
+    both = Decision("frames", "", (Choice("economic"), Choice("political")))
+    assert display.decision_summary(task, both, "id") == "Ekonomi, political"
+    assert (
+        display.decision_summary(task, both, "id", confidence=0.914)
+        == "Ekonomi, political (model guess, 91%)"
+    )

@@ -83,6 +83,8 @@ def add_revision(
     reverts_id: int | None = None,
     import_id: int | None = None,
     created_at: datetime | None = None,
+    model_version_id: int | None = None,
+    suggestion: str | None = None,
 ) -> int:
     """Store one save: a revision and its annotation rows.
 
@@ -102,6 +104,8 @@ def add_revision(
                 seconds=seconds,
                 reverts_id=reverts_id,
                 import_id=import_id,
+                model_version_id=model_version_id,
+                suggestion=suggestion,
             )
         ).inserted_primary_key[0]  # type: ignore[index]
     )
@@ -384,3 +388,25 @@ def data_revision(conn: Connection) -> tuple[int, int, int]:
         )
     ).one()
     return (int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    id: int
+    annotator: str
+    seconds: int | None
+    model_version_id: int | None
+    suggestion: str | None
+
+
+def revision_info(conn: Connection, revision_id: int) -> RevisionInfo | None:
+    row = conn.execute(
+        select(
+            revisions.c.id,
+            revisions.c.annotator,
+            revisions.c.seconds,
+            revisions.c.model_version_id,
+            revisions.c.suggestion,
+        ).where(revisions.c.id == revision_id)
+    ).first()
+    return RevisionInfo(*row) if row else None
