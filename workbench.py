@@ -42,6 +42,7 @@ navigation = st.navigation(
         st.Page("pages/home.py", title="Home", default=True),
         st.Page("pages/import.py", title="Import", url_path="import"),
         st.Page("pages/annotate.py", title="Annotate", url_path="annotate"),
+        st.Page("pages/model.py", title="Model", url_path="model"),
         st.Page("pages/export.py", title="Export", url_path="export"),
     ]
 )

@@ -44,6 +44,13 @@ class View:
     done: int  # sentences this annotator has labelled
     suggested: dict[Key, ann.Suggestion] = field(default_factory=dict)  # the model's pre-fill
 
+    def guess(self, key: Key, decision: Decision) -> ann.Suggestion | None:
+        """The model's suggestion for ``key`` while the decision is still that guess."""
+        suggestion = self.suggested.get(key)
+        if suggestion is not None and suggestion.decision == decision.normalized():
+            return suggestion
+        return None
+
     def cue_spans(self, draft: dict[Key, Decision]) -> list[tuple[int, int]]:
         return [
             (c.span_start, c.span_end)
@@ -187,6 +194,16 @@ class AnnotateSession:
 
     def focus_on(self, index: int) -> None:
         self._set("focus", index)
+
+    def unasked_targets(self, view: View) -> list[str]:
+        """Stance targets the sentence does not name, to add by hand (indirect stance)."""
+        return [
+            target.name
+            for task in self.labelset.tasks
+            if task.kind == "stance" and task.name in self.tasks
+            for target in task.targets
+            if (task.name, target.name) not in view.keys
+        ]
 
     def pick_target(self, widget: str) -> None:
         """The add-a-target widget ``widget`` (its choice in the state) changed."""

@@ -7,12 +7,11 @@ import streamlit as st
 
 from annotator import display, queue
 from annotator.session import AnnotateSession
-from pages import ui
+from pages import jobs, ui
 
 md = display.escape_markdown
 store, labelset = ui.store(), ui.labelset()
 name = ui.ask_annotator()
-stance = next((t for t in labelset.tasks if t.kind == "stance"), None)
 
 with st.sidebar:
     strategy = st.selectbox("Queue order", queue.strategy_names(), key="annotate.strategy")
@@ -68,10 +67,7 @@ with left:
         task = labelset.task(key[0])
         assert task is not None
         title = task.label(lang) + (f" → {key[1]}" if key[1] else "")
-        suggestion = view.suggested.get(key)
-        guess = (
-            suggestion if suggestion and suggestion.decision == draft[key].normalized() else None
-        )
+        guess = view.guess(key, draft[key])
         chosen = display.decision_summary(
             task, draft[key], lang, confidence=guess.confidence if guess else None
         )
@@ -117,10 +113,7 @@ with left:
                 on_change=session.pick_cues,
                 args=(key, value.name, widget),
             )
-    others = (
-        [t.name for t in stance.targets if (stance.name, t.name) not in view.keys] if stance else []
-    )
-    if stance and stance.name in tasks and others:
+    if others := session.unasked_targets(view):
         widget = f"annotate.add_target.{view.sentence.id}"
         st.selectbox(
             "Add a stance target the sentence does not name",
@@ -135,9 +128,14 @@ with right:
         st.caption(display.codebook_markdown(focused, lang))
 
 nav = st.container(horizontal=True)
-nav.button(
-    "Save & next", key="annotate.save", shortcut="Enter", on_click=session.save, type="primary"
-)
+
+
+def save() -> None:
+    session.save()
+    jobs.retrain_if_due()
+
+
+nav.button("Save & next", key="annotate.save", shortcut="Enter", on_click=save, type="primary")
 nav.button("Previous", key="annotate.previous", shortcut="Left", on_click=session.previous)
 nav.button("Skip", key="annotate.skip", shortcut="Right", on_click=session.next)
 nav.button("Undo", key="annotate.undo", shortcut="U", on_click=session.undo)

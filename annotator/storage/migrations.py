@@ -22,6 +22,7 @@ from annotator.storage.schema import (
     predictions,
     revisions,
     schema_migrations,
+    settings,
     utcnow,
 )
 
@@ -46,7 +47,7 @@ def _undo_indexes(conn: Connection) -> None:
 
 
 def _models(conn: Connection) -> None:
-    for table in (model_versions, predictions, prediction_scores):
+    for table in (settings, model_versions, predictions, prediction_scores):
         table.create(conn, checkfirst=True)
     conn.execute(
         text(
@@ -60,7 +61,7 @@ def _models(conn: Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "indexes on revisions for undo", _undo_indexes),
-    Migration(3, "model versions, predictions, suggestions on revisions", _models),
+    Migration(3, "settings, model versions, predictions, suggestions on revisions", _models),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -5,13 +5,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, desc, insert, select, update
+from sqlalchemy import Connection, and_, delete, desc, func, insert, select, update
 
 from annotator.storage.schema import (
     model_versions,
     prediction_scores,
     predictions,
     progress,
+    revisions,
+    settings,
     utcnow,
 )
 
@@ -139,24 +141,48 @@ def set_active(conn: Connection, version_id: int) -> None:
     )
 
 
+def get_setting(conn: Connection, key: str, default: Any = None) -> Any:
+    value = conn.scalar(select(settings.c.value).where(settings.c.key == key))
+    return default if value is None else value
+
+
+def set_setting(conn: Connection, key: str, value: Any) -> None:
+    if conn.scalar(select(settings.c.key).where(settings.c.key == key)) is None:
+        conn.execute(insert(settings).values(key=key, value=value))
+    else:
+        conn.execute(update(settings).where(settings.c.key == key).values(value=value))
+
+
+def human_saves_since(conn: Connection, version_id: int | None) -> int:
+    """Saves (revisions) by people since a model version was started."""
+    query = select(func.count()).select_from(revisions).where(revisions.c.source != "model")
+    if version_id is not None:
+        started = select(model_versions.c.created_at).where(model_versions.c.id == version_id)
+        query = query.where(revisions.c.created_at > started.scalar_subquery())
+    return int(conn.scalar(query) or 0)
+
+
 # ---------------------------------------------------------------- predictions
 
 PREDICTION_COLUMNS = ("sentence_id", "task", "target", "value", "probability")
 SCORE_COLUMNS = ("sentence_id", *MEASURES)
 
 
-def replace_predictions(
+def clear_predictions(conn: Connection, version_id: int) -> None:
+    conn.execute(delete(predictions).where(predictions.c.model_version_id == version_id))
+    conn.execute(
+        delete(prediction_scores).where(prediction_scores.c.model_version_id == version_id)
+    )
+
+
+def add_predictions(
     conn: Connection,
     version_id: int,
     rows: Sequence[tuple[int, str, str, str, float]],
     scores: Sequence[tuple[int, float, float, float]],
 ) -> None:
-    """Store a model version's predictions (rows in :data:`PREDICTION_COLUMNS`
-    order) and scores (:data:`SCORE_COLUMNS`), replacing any it had."""
-    conn.execute(delete(predictions).where(predictions.c.model_version_id == version_id))
-    conn.execute(
-        delete(prediction_scores).where(prediction_scores.c.model_version_id == version_id)
-    )
+    """Store predictions (rows in :data:`PREDICTION_COLUMNS` order) and scores
+    (:data:`SCORE_COLUMNS`) of a model version."""
     _bulk(
         conn,
         predictions,
@@ -169,6 +195,17 @@ def replace_predictions(
         ("model_version_id", *SCORE_COLUMNS),
         [(version_id, *r) for r in scores],
     )
+
+
+def replace_predictions(
+    conn: Connection,
+    version_id: int,
+    rows: Sequence[tuple[int, str, str, str, float]],
+    scores: Sequence[tuple[int, float, float, float]],
+) -> None:
+    """All of a model version's predictions and scores, replacing any it had."""
+    clear_predictions(conn, version_id)
+    add_predictions(conn, version_id, rows, scores)
 
 
 def _bulk(
@@ -184,6 +221,15 @@ def _bulk(
         conn.exec_driver_sql(str(compiled), rows)
         return
     conn.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
+
+
+def has_predictions(conn: Connection, version_id: int) -> bool:
+    found = conn.scalar(
+        select(prediction_scores.c.sentence_id)
+        .where(prediction_scores.c.model_version_id == version_id)
+        .limit(1)
+    )
+    return found is not None
 
 
 @dataclass(frozen=True)

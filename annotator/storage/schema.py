@@ -201,6 +201,15 @@ Index("ix_progress_sentence", progress.c.sentence_id)
 
 # ---------------------------------------------------------------- models
 
+# Project-wide settings that several app instances share (e.g. retrain every
+# N new labels): small values as JSON.
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
 # One row per train: the fitted models of every task in one skops file
 # (stored here, so several app instances on one database share them) and the
 # card (label set, training-data hash, counts, metrics, library versions).

@@ -1,0 +1,64 @@
+"""Background work the pages start: training a model version, activating one."""
+
+import contextlib
+import threading
+
+import streamlit as st
+
+from annotator import preannotation, training
+from annotator.labelsets import LabelSet
+from annotator.storage import Store
+from annotator.storage import models as models_sql
+from pages import ui
+
+
+def _train_in_background(
+    store: Store, version_id: int, labelset: LabelSet, name: str, learning_curve: bool
+) -> None:
+    # Runs outside the script: no Streamlit calls here, only the library.
+    # A failure is recorded on the version and shown on the Model page.
+    with contextlib.suppress(Exception):
+        training.run(
+            store,
+            version_id,
+            labelset=labelset,
+            created_by=name,
+            learning_curve=learning_curve,
+        )
+
+
+def start_training(*, learning_curve: bool = False) -> None:
+    """Start a train in a background thread (one at a time); the page stays usable."""
+    labels = ui.labelset()
+    name = ui.annotator() or "someone"
+    try:
+        version_id = training.begin(ui.store(), labelset=labels, created_by=name)
+    except training.TrainingBusy as exc:
+        st.session_state["model.message"] = str(exc)
+        return
+    threading.Thread(
+        target=_train_in_background,
+        args=(ui.store(), version_id, labels, name, learning_curve),
+        name=f"train-v{version_id}",
+        daemon=True,
+    ).start()
+
+
+def activate_model(version_id: int) -> None:
+    try:
+        if not _has_predictions(version_id):
+            preannotation.preannotate(ui.store(), version_id, labelset=ui.labelset())
+        training.activate(ui.store(), version_id)
+    except Exception as exc:
+        st.session_state["model.message"] = f"Not activated: {exc}"
+
+
+def _has_predictions(version_id: int) -> bool:
+    with ui.store().read() as conn:
+        return models_sql.has_predictions(conn, version_id)
+
+
+def retrain_if_due() -> None:
+    """After a save: start a train when "retrain every N labels" asks for one."""
+    if training.due(ui.store(), ui.labelset()):
+        start_training()
