@@ -130,3 +130,88 @@ def test_the_console_script_is_installed_and_reports_its_version() -> None:
         check=False,
     )
     assert result.returncode == 0 and result.stdout.startswith("workbench ")
+
+
+def _labelled(db_url: str) -> None:
+    from annotator import labelsets
+    from annotator.bootstrap import bootstrap
+    from tests.test_training import label_corpus
+
+    store = open_store(db_url)
+    bootstrap(store)
+    label_corpus(store, labelsets.current(store))
+
+
+def test_train_prints_both_scores_and_models_lists_the_version(
+    capsys: pytest.CaptureFixture[str], db_url: str
+) -> None:
+    _labelled(db_url)
+    code, out, _ = run(capsys, "--db", db_url, "train")
+    assert code == 0 and out.startswith("model version 1 (active)")
+    assert "bias: 58 labels, macro-F1" in out and "outlets held out" in out
+    assert "opinion: not trained (no labels yet)" in out
+    code, out, _ = run(capsys, "--db", db_url, "models", "--json")
+    (row,) = json.loads(out)
+    assert (row["version"], row["status"], row["active"]) == (1, "ready", True)
+
+
+def test_train_json_and_a_refused_train(capsys: pytest.CaptureFixture[str], db_url: str) -> None:
+    code, _, err = run(capsys, "--db", db_url, "train")
+    assert code == 1 and "no task could be trained" in err.splitlines()[-1]
+    _labelled(db_url)
+    code, out, _ = run(capsys, "--db", db_url, "train", "--json")
+    figures = json.loads(out)
+    assert figures["version"] == 2 and set(figures["tasks"]) == {"bias", "frames", "stance"}
+    assert figures["tasks"]["stance"]["random"]["f_avg"] is not None
+
+
+def test_predict_writes_tidy_rows_that_import_back(
+    capsys: pytest.CaptureFixture[str], db_url: str, tmp_path: Path
+) -> None:
+    code, _, err = run(
+        capsys, "--db", db_url, "predict", str(tmp_path / "x.csv"), "--out", str(tmp_path / "o.csv")
+    )
+    assert code == 1 and "no active model" in err
+    _labelled(db_url)
+    run(capsys, "--db", db_url, "train")
+    texts = tmp_path / "texts.csv"
+    texts.write_text("id,text\n7,Musk memuji Trump di X.\n8,Harga beras naik.\n", encoding="utf-8")
+    out_path = tmp_path / "predicted.csv"
+    code, out, _ = run(capsys, "--db", db_url, "predict", str(texts), "--out", str(out_path))
+    assert code == 0 and "for 2 text(s)" in out
+    import pandas as pd
+
+    table = pd.read_csv(out_path, dtype=str, keep_default_na=False)
+    assert set(table["id"]) == {"7", "8"}
+    assert set(table[table["id"] == "7"]["target"]) >= {"", "Elon Musk", "Donald Trump", "X"}
+    code, out, _ = run(capsys, "--db", db_url, "import", "--labels", str(out_path))
+    assert code == 0 and f"{len(table)} label row(s) added" in out
+
+
+def test_predict_refuses_an_empty_file_and_one_without_text(
+    capsys: pytest.CaptureFixture[str], db_url: str, tmp_path: Path
+) -> None:
+    _labelled(db_url)
+    run(capsys, "--db", db_url, "train")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("text\n", encoding="utf-8")
+    code, _, err = run(
+        capsys, "--db", db_url, "predict", str(empty), "--out", str(tmp_path / "o.csv")
+    )
+    assert code == 1 and "no rows to predict" in err
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("body\nhalo\n", encoding="utf-8")
+    code, _, err = run(
+        capsys, "--db", db_url, "predict", str(wrong), "--out", str(tmp_path / "o.csv")
+    )
+    assert code == 1 and "line 1: no 'text' column" in err
+
+
+def test_models_activate_rolls_back(capsys: pytest.CaptureFixture[str], db_url: str) -> None:
+    _labelled(db_url)
+    run(capsys, "--db", db_url, "train")
+    run(capsys, "--db", db_url, "train")
+    code, out, _ = run(capsys, "--db", db_url, "models", "activate", "1")
+    assert code == 0 and out.strip() == "model version 1 is active"
+    code, _, err = run(capsys, "--db", db_url, "models", "activate", "9")
+    assert code == 1 and "no model version 9" in err
