@@ -75,7 +75,15 @@ if ready:
                 cards[f"v{active.id} (active)"] = active.card["tasks"][task]
             left, right = st.columns(2)
             left.altair_chart(charts.class_f1(cards), key=f"model.f1.{task}")
-            right.altair_chart(charts.confusion(card), key=f"model.confusion.{task}")
+            if card["kind"] == "multi":  # one yes/no table per value: a table reads better
+                right.dataframe(
+                    charts.confusion_table(card).pivot(
+                        index="true", columns="predicted", values="count"
+                    ),
+                    key=f"model.confusion.{task}",
+                )
+            else:
+                right.altair_chart(charts.confusion(card), key=f"model.confusion.{task}")
             if card["metrics"].get("learning_curve"):
                 st.altair_chart(charts.learning_curve(cards), key=f"model.curve.{task}")
     if version.card.get("skipped"):

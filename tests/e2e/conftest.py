@@ -8,6 +8,7 @@ on that annotator's rows only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -75,10 +76,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``python workbench.py`` on a free port and a fresh database."""
-    home = tmp_path_factory.mktemp("e2e-server")
+@contextlib.contextmanager
+def running_app(home: Path) -> Iterator[Server]:
+    """``python workbench.py`` on a free port and a fresh database in ``home``."""
     db_url = f"sqlite:///{home / 'workbench.sqlite'}"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -99,6 +99,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield Server(url=url, db_url=db_url)
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The app shared by the tests of a session (each uses its own annotator name)."""
+    with running_app(tmp_path_factory.mktemp("e2e-server")) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")

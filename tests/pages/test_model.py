@@ -44,7 +44,8 @@ def test_retrain_trains_in_the_background_and_the_page_shows_the_version(
     assert not at.exception
     table = at.dataframe[0].value
     assert table["version"].tolist() == [1] and "bias F1 outlets held out" in table.columns
-    assert len(at.get("vega_lite_chart")) >= 2 * 3  # F1 and confusion for each trained task
+    # F1 for each trained task, confusion charts for bias and stance (frames: a table)
+    assert len(at.get("vega_lite_chart")) == 5 and len(at.dataframe) == 2
 
 
 def test_a_retrain_pressed_while_one_runs_is_refused_with_a_message(
