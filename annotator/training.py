@@ -208,20 +208,21 @@ def run(
         say("saving")
         data_bytes, card = _archive(trained, labelset, skipped=skipped, created_by=created_by)
         with store.write() as conn:
-            models_sql.finish_version(conn, version_id, data=data_bytes, card=card)
+            models_sql.store_model(conn, version_id, data=data_bytes, card=card)
             active = models_sql.active_version(conn, labelset.name)
         comparison = compare(card, active.card if active else None)
         activated = activate_if_not_worse and not_worse(comparison)
-        if activated:
-            if preannotate:
-                say("pre-annotating the corpus")
-                from annotator.preannotation import preannotate as predict_corpus
+        if activated and preannotate:
+            say("pre-annotating the corpus")
+            from annotator.preannotation import preannotate as predict_corpus
 
-                predict_corpus(store, version_id, labelset=labelset)
-            with store.write() as conn:
-                models_sql.set_active(conn, version_id)
+            predict_corpus(store, version_id, labelset=labelset)
+        # Ready (and active) only once its predictions are stored: whoever
+        # waits for the train sees the finished state at once.
         with store.write() as conn:
-            models_sql.note_version(conn, version_id, "")
+            if activated:
+                models_sql.set_active(conn, version_id)
+            models_sql.mark_ready(conn, version_id)
             record = models_sql.get_version(conn, version_id)
     except Exception as error:
         with store.write() as conn:

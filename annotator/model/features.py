@@ -345,7 +345,7 @@ def _stack(blocks: list[sp.csr_array]) -> sp.csr_array:
 
 
 def block_scores(
-    blocks: list[Weighted], coef: np.ndarray, rows: np.ndarray | None = None
+    blocks: list[Weighted], coef: np.ndarray, rows: slice | np.ndarray | None = None
 ) -> np.ndarray:
     """``hstack(blocks)[rows] @ coef.T``, block by block."""
     scores: np.ndarray | None = None

@@ -138,18 +138,19 @@ def fit_model(
     return coef, intercept
 
 
+Model = tuple[np.ndarray, np.ndarray]  # coefficients, intercepts
+
+
 def _job(
     X: Any,
     y: np.ndarray,
-    train: np.ndarray | None,
-    test: np.ndarray | None,
+    train: np.ndarray,
+    test: np.ndarray,
     labels: np.ndarray | None,
     fit_params: dict[str, Any],
-) -> Any:
-    if train is None:  # the final fit, on every row
-        return fit_model(X, y, labels, fit_params)
+) -> tuple[np.ndarray, Model]:
     coef, intercept = fit_model(X[train], y[train], labels, fit_params)
-    return np.asarray(X[test] @ coef.T + intercept)
+    return np.asarray(X[test] @ coef.T + intercept), (coef, intercept)
 
 
 def cross_fit(
@@ -159,25 +160,37 @@ def cross_fit(
     *,
     labels: np.ndarray | None,
     fit_params: dict[str, Any],
-    final: bool = False,
     n_jobs: int | None = None,
-) -> tuple[list[np.ndarray], tuple[np.ndarray, np.ndarray] | None]:
+) -> tuple[list[np.ndarray], list[Model]]:
     """Decision scores of each split's held-out rows from a fit on its
-    training rows, and (``final=True``) the fit on every row.
+    training rows, and those fits.
 
     ``labels``: the sorted classes of ``y`` (one value per row); None when
     ``y`` is a 0/1 matrix with one binary problem per column.
     """
-    jobs: list[tuple[np.ndarray | None, np.ndarray | None]] = list(splits)
-    if final:
-        jobs.append((None, None))
-    if n_jobs is not None and n_jobs > 1 and len(jobs) > 1:
+    if n_jobs is not None and n_jobs > 1 and len(splits) > 1:
         results = Parallel(n_jobs=n_jobs)(
-            delayed(_job)(X, y, train, test, labels, fit_params) for train, test in jobs
+            delayed(_job)(X, y, train, test, labels, fit_params) for train, test in splits
         )
     else:
-        results = [_job(X, y, train, test, labels, fit_params) for train, test in jobs]
-    return list(results[: len(splits)]), (results[-1] if final else None)
+        results = [_job(X, y, train, test, labels, fit_params) for train, test in splits]
+    return [part for part, _ in results], [fitted for _, fitted in results]
+
+
+def final_model(
+    X: Any,
+    y: np.ndarray,
+    models: Sequence[Model],
+    *,
+    labels: np.ndarray | None,
+    fit_params: dict[str, Any],
+) -> Model:
+    """The mean of the fold models (a bagged linear model; measured as good as a
+    refit on every row, and it saves the largest fit), or that refit when there
+    are no fold models or one of them never saw a class."""
+    if models and not any((intercept <= LOWEST).any() for _, intercept in models):
+        return np.mean([c for c, _ in models], axis=0), np.mean([b for _, b in models], axis=0)
+    return fit_model(X, y, labels, fit_params)
 
 
 def assemble(

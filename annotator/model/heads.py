@@ -6,7 +6,8 @@ number of values per row). Both split the training rows into stratified
 folds (seed ``random_state``), fit a ``LinearSVC`` per fold to score the
 held-out rows, learn from those out-of-fold scores what the final model's
 scores mean (a softmax temperature; per value a Platt sigmoid and the
-decision threshold with the best F1), and fit once on every row. The
+decision threshold with the best F1); the final model is the mean of the
+fold models. The
 out-of-fold scores and fold numbers are kept (``oof_decision_``,
 ``oof_fold_``), so the cross-validated metrics of a train need no second
 cross-validation.
@@ -26,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from annotator.model.folds import assemble, cross_fit, fold_ids, splits_of
+from annotator.model.folds import assemble, cross_fit, final_model, fold_ids, splits_of
 
 
 def _fit_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
@@ -103,7 +104,7 @@ class CalibratedLinearClassifier(_LinearHead):
         classes: tuple[Any, ...] | None = None,
         C: float = 0.3,
         class_weight: str | dict[Any, float] | None = "balanced",
-        max_iter: int = 5,
+        max_iter: int = 3,
         cv: int = 5,
         random_state: int = 0,
         calibrate: bool = True,
@@ -147,17 +148,12 @@ class CalibratedLinearClassifier(_LinearHead):
             groups=groups,
         )
         splits = splits_of(folds) if folds is not None else []
-        parts, final = cross_fit(
-            X,
-            y,
-            splits,
-            labels=labels,
-            fit_params=self.fit_params(),
-            final=True,
-            n_jobs=self.n_jobs,
+        parts, models = cross_fit(
+            X, y, splits, labels=labels, fit_params=self.fit_params(), n_jobs=self.n_jobs
         )
-        assert final is not None
-        self.coef_, self.intercept_ = final
+        self.coef_, self.intercept_ = final_model(
+            X, y, models, labels=labels, fit_params=self.fit_params()
+        )
         self.n_iter_ = self.max_iter  # liblinear's passes: capped, and the cap is reached
         self.oof_fold_ = folds
         self.oof_decision_ = assemble(parts, splits, (len(y), len(labels))) if splits else None
@@ -244,7 +240,7 @@ class ThresholdedOneVsRest(_LinearHead):
         classes: tuple[Any, ...] | None = None,
         C: float = 0.3,
         class_weight: str | dict[Any, float] | None = "balanced",
-        max_iter: int = 5,
+        max_iter: int = 3,
         cv: int = 5,
         random_state: int = 0,
         n_jobs: int | None = None,
@@ -274,11 +270,12 @@ class ThresholdedOneVsRest(_LinearHead):
             smallest_class=n,
         )
         splits = splits_of(folds) if folds is not None else []
-        parts, final = cross_fit(
-            X, Y, splits, labels=None, fit_params=self.fit_params(), final=True, n_jobs=self.n_jobs
+        parts, models = cross_fit(
+            X, Y, splits, labels=None, fit_params=self.fit_params(), n_jobs=self.n_jobs
         )
-        assert final is not None
-        self.coef_, self.intercept_ = final
+        self.coef_, self.intercept_ = final_model(
+            X, Y, models, labels=None, fit_params=self.fit_params()
+        )
         self.n_iter_ = self.max_iter  # liblinear's passes: capped, and the cap is reached
         self.oof_fold_ = folds
         self.oof_decision_ = assemble(parts, splits, (n, m)) if splits else None

@@ -39,11 +39,11 @@ HEAD_PARAMS = ("C", "class_weight", "max_iter", "cv", "random_state", "n_jobs")
 STANCE_PARAMS = ("mode", "min_target_labels", "target_weight", "placeholder", "target_copy")
 # Chosen with bench/model_quality.py on SmSA and SemEval-2016 (see docs/benchmarks.md).
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "single": {"C": 0.3, "max_iter": 5, "char_ngrams": (4, 4)},
-    "multi": {"C": 0.3, "max_iter": 5, "char_ngrams": (4, 4)},
+    "single": {"C": 0.3, "max_iter": 3, "char_ngrams": (4, 4)},
+    "multi": {"C": 0.3, "max_iter": 3, "char_ngrams": (4, 4)},
     "stance": {
         "C": 0.3,
-        "max_iter": 5,
+        "max_iter": 3,
         "char_ngrams": (4, 4),
         "mode": "augment",
         "min_target_labels": 10,

@@ -246,6 +246,10 @@ class StanceFeatures(TransformerMixin, BaseEstimator):
         rows = as_rows(X)
         self.check_targets(rows[:, 1])
         d = self.n_text_features_
+        # Rows grouped by target, so each target's rows of a chunk are one
+        # slice of the count matrices (no copies); scores go back in order.
+        order = np.argsort(self._index(self.own_targets_, rows[:, 1]), kind="stable")
+        rows = rows[order]
         own = self._index(self.own_targets_, rows[:, 1])
         known = self._index(self.targets_, rows[:, 1])
         offset = self._indicator_start()
@@ -260,15 +264,18 @@ class StanceFeatures(TransformerMixin, BaseEstimator):
             chunk_own, chunk_known = own[at], known[at]
             copied = blocks[:1] if copy_word_only else blocks
             for b in np.unique(chunk_own[chunk_own >= 0]).tolist():
-                mine = np.flatnonzero(chunk_own == b)
+                lo, hi = np.searchsorted(chunk_own, [b, b + 1])
                 start = int(self._copy_start(np.array([b]))[0])
                 part = coef[:, start : start + self.copy_width_] * self.target_weight
-                scores[mine] += block_scores(copied, part, rows=mine)
+                scores[lo:hi] += block_scores(copied, part, rows=slice(int(lo), int(hi)))
             has = chunk_known >= 0
             scores[has] += coef[:, offset + chunk_known[has]].T
             return scores + intercept
 
-        return self.text_.map_blocks(self.target_texts(rows), score, n_jobs=n_jobs)
+        scores = self.text_.map_blocks(self.target_texts(rows), score, n_jobs=n_jobs)
+        back = np.empty_like(scores)
+        back[order] = scores
+        return back
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

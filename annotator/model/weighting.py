@@ -47,12 +47,27 @@ class Weighted(NamedTuple):
     idf: np.ndarray | None
     norms: np.ndarray  # each row's norm of tf * idf (1 where there is nothing)
 
-    def scores(self, coef: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """``(tf * idf / norm)[rows] @ coef.T``."""
+    def scores(self, coef: np.ndarray, rows: slice | np.ndarray | None = None) -> np.ndarray:
+        """``(tf * idf / norm)[rows] @ coef.T``; a slice of rows costs no copy."""
         weights = coef * self.idf if self.idf is not None else coef
-        tf = self.tf if rows is None else self.tf[rows]
-        norms = self.norms if rows is None else self.norms[rows]
+        if rows is None:
+            tf, norms = self.tf, self.norms
+        elif isinstance(rows, slice):
+            tf, norms = _row_view(self.tf, rows), self.norms[rows]
+        else:
+            tf, norms = self.tf[rows], self.norms[rows]
         return np.asarray(tf @ weights.T) / norms[:, None]
+
+
+def _row_view(X: sp.csr_array, rows: slice) -> sp.csr_array:
+    """Rows ``start:stop`` of a CSR matrix sharing its data and indices."""
+    start, stop, _ = rows.indices(X.shape[0])
+    first, last = X.indptr[start], X.indptr[stop]
+    return sp.csr_array(
+        (X.data[first:last], X.indices[first:last], X.indptr[start : stop + 1] - first),
+        shape=(stop - start, X.shape[1]),
+        copy=False,
+    )
 
 
 def weigh_lazily(counts: sp.csr_array, vectorizer: TfidfVectorizer) -> Weighted:

@@ -69,12 +69,24 @@ def start_version(
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
-def finish_version(conn: Connection, version_id: int, *, data: bytes, card: dict[str, Any]) -> None:
+def store_model(conn: Connection, version_id: int, *, data: bytes, card: dict[str, Any]) -> None:
+    """Keep a version's model and card; it stays "training" until :func:`mark_ready`."""
+    conn.execute(
+        update(model_versions).where(model_versions.c.id == version_id).values(data=data, card=card)
+    )
+
+
+def mark_ready(conn: Connection, version_id: int) -> None:
     conn.execute(
         update(model_versions)
         .where(model_versions.c.id == version_id)
-        .values(status=READY, data=data, card=card, finished_at=utcnow())
+        .values(status=READY, message="", finished_at=utcnow())
     )
+
+
+def finish_version(conn: Connection, version_id: int, *, data: bytes, card: dict[str, Any]) -> None:
+    store_model(conn, version_id, data=data, card=card)
+    mark_ready(conn, version_id)
 
 
 def note_version(conn: Connection, version_id: int, message: str) -> None:
