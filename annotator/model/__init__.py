@@ -24,7 +24,7 @@ from annotator.model.errors import (
 from annotator.model.features import TextFeatures, TextMasker, mask_texts
 from annotator.model.heads import CalibratedLinearClassifier, ThresholdedOneVsRest
 from annotator.model.metrics import ClassScores, GroupScores, LearningCurve, Metrics, Scores
-from annotator.model.persistence import dump, load, read_card
+from annotator.model.persistence import ModelVersionWarning, dump, load, read_card
 from annotator.model.pipelines import KINDS, build_pipeline
 from annotator.model.prediction import predict_proba, predict_values
 from annotator.model.retrain import TaskLabels, fit_tasks
@@ -41,6 +41,7 @@ __all__ = [
     "Metrics",
     "ModelError",
     "ModelFileError",
+    "ModelVersionWarning",
     "Scores",
     "SingleClassError",
     "StanceFeatures",

@@ -122,7 +122,10 @@ class TextMasker(TransformerMixin, BaseEstimator):
         self.column = column
 
     def fit(self, X: Any, y: Any = None) -> TextMasker:
-        self.transform(X)
+        if self.column is None:
+            check_texts(X)
+        else:
+            check_texts(np.asarray(X, dtype=object)[:, self.column].tolist())
         return self
 
     def transform(self, X: Any) -> Any:

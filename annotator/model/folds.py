@@ -184,11 +184,17 @@ def final_model(
     *,
     labels: np.ndarray | None,
     fit_params: dict[str, Any],
+    refit_below: int = 5000,
 ) -> Model:
-    """The mean of the fold models (a bagged linear model; measured as good as a
-    refit on every row, and it saves the largest fit), or that refit when there
-    are no fold models or one of them never saw a class."""
-    if models and not any((intercept <= LOWEST).any() for _, intercept in models):
+    """The model fitted on every row; from ``refit_below`` rows on, the mean of
+    the fold models instead, which saves the largest fit.
+
+    Measured on SmSA: the mean is 0.001 macro-F1 below a refit with 12,000
+    rows but 0.007 below with 3,000 (each fold model then misses a fifth of
+    little data). A refit also stands in when a fold model never saw a class.
+    """
+    complete = not any((intercept <= LOWEST).any() for _, intercept in models)
+    if models and complete and X.shape[0] >= refit_below:
         return np.mean([c for c, _ in models], axis=0), np.mean([b for _, b in models], axis=0)
     return fit_model(X, y, labels, fit_params)
 

@@ -26,7 +26,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import skops.io
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 
 from annotator.model.errors import (
@@ -47,6 +49,7 @@ REGISTRY: dict[str, type] = {
     cls.__name__: cls
     for cls in (
         Pipeline,
+        TfidfVectorizer,
         TextMasker,
         TextFeatures,
         StanceFeatures,
@@ -55,6 +58,7 @@ REGISTRY: dict[str, type] = {
     )
 }
 _MARK = "__annotator_object__"
+_TERMS = "__annotator_terms__"
 
 
 class ModelVersionWarning(UserWarning):
@@ -70,21 +74,45 @@ def card_path(path: Path | str) -> Path:
 
 
 def _encode(value: Any) -> Any:
-    """Our estimators as ``{_MARK: class name, "state": attributes}``, recursively."""
+    """Our estimators as ``{_MARK: class name, "state": attributes}``, recursively.
+
+    A fitted vectorizer's vocabulary (a dict of ~10^5 terms, slow for skops
+    to write and read item by item) is stored as its terms end to end plus
+    their lengths, in index order.
+    """
     name = next((n for n, cls in REGISTRY.items() if type(value) is cls), None)
     if name is not None:
-        return {_MARK: name, "state": {k: _encode(v) for k, v in vars(value).items()}}
+        state = {k: _encode(v) for k, v in vars(value).items()}
+        if isinstance(value, TfidfVectorizer) and isinstance(state.get("vocabulary_"), dict):
+            state["vocabulary_"] = _pack_terms(value.vocabulary_)
+        return {_MARK: name, "state": state}
     if isinstance(value, dict):
-        if _MARK in value:
-            raise ValueError(f"a dict key may not be {_MARK!r}")
+        if _MARK in value or _TERMS in value:
+            raise ValueError(f"a dict key may not be {_MARK!r} or {_TERMS!r}")
         return {k: _encode(v) for k, v in value.items()}
     if type(value) in (list, tuple):
         return type(value)(_encode(v) for v in value)
     return value
 
 
+def _pack_terms(vocabulary: dict[str, int]) -> dict[str, Any]:
+    terms = [""] * len(vocabulary)
+    for term, index in vocabulary.items():
+        terms[index] = term
+    lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+    return {_TERMS: "".join(terms), "lengths": lengths}
+
+
+def _unpack_terms(packed: dict[str, Any]) -> dict[str, int]:
+    text, ends = packed[_TERMS], np.cumsum(packed["lengths"]).tolist()
+    starts = [0, *ends[:-1]]
+    return {text[a:b]: i for i, (a, b) in enumerate(zip(starts, ends, strict=True))}
+
+
 def _decode(value: Any) -> Any:
     if isinstance(value, dict):
+        if _TERMS in value:
+            return _unpack_terms(value)
         if _MARK in value:
             cls = REGISTRY.get(value[_MARK])
             if cls is None or set(value) != {_MARK, "state"}:

@@ -206,8 +206,7 @@ class StanceFeatures(TransformerMixin, BaseEstimator):
         row_of = np.repeat(np.arange(n), per_row)
         shared = np.ones(text.nnz, dtype=bool) if self.mode != "per_target" else None
         copied = (own[row_of] >= 0) & (text.indices < self.copy_width_)
-        flags = np.zeros(n, dtype=np.int64)
-        np.add.at(flags, row_of[copied], 1)
+        flags = np.bincount(row_of[copied], minlength=n)
         sizes = (per_row if shared is not None else 0) + flags + (known >= 0)
         indptr = np.concatenate([[0], np.cumsum(sizes)])
         indices = np.empty(indptr[-1], dtype=np.int64)

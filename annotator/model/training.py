@@ -33,24 +33,15 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from annotator.model.errors import SingleClassError, TooFewLabels, UnknownLabel
+from annotator.model.evaluation import Stance, held_out, learning_curve_of, scores
 from annotator.model.features import check_texts
-from annotator.model.folds import assemble, cross_fit, group_fold_ids, splits_of
-from annotator.model.heads import best_threshold, indicator
-from annotator.model.metrics import (
-    LearningCurve,
-    Metrics,
-    Scores,
-    choice_scores,
-    f_avg,
-    find_class,
-    macro_f1,
-    multi_scores,
-)
+from annotator.model.folds import group_fold_ids
+from annotator.model.heads import indicator
+from annotator.model.metrics import Metrics, find_class
 from annotator.model.pipelines import KINDS, build_pipeline
 from annotator.model.stance import stance_rows
 
 MIN_LABELS = 10
-CURVE_SIZES = (25, 50, 100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600)
 
 
 @dataclass(frozen=True)
@@ -118,15 +109,6 @@ def _label_key(label: Any) -> str:
     if isinstance(label, str):
         return label
     return "\x1d".join(sorted(map(str, label)))
-
-
-@dataclass(frozen=True)
-class _Stance:
-    """What the stance metrics need: the favor and against classes, each row's target."""
-
-    favor: str | None = None
-    against: str | None = None
-    targets: list[str] | None = None
 
 
 # ---------------------------------------------------------------- checks
@@ -241,19 +223,19 @@ def fit_task(
             strata = [f"{t}\x1f{v}" for t, v in zip(targets, labels, strict=True)]
         # A sentence asked about two targets stays in one fold.
         head.fit(matrix, target_y, strata=strata, groups=texts if targets is not None else None)
-    stance = _Stance(
+    stance = Stance(
         favor=find_class(order, favor) if kind == "stance" else None,
         against=find_class(order, against) if kind == "stance" else None,
         targets=list(targets) if targets is not None else None,
     )
-    random_scores = _scores(
+    random_scores = scores(
         kind, head, target_y, order, head.oof_fold_, head.oof_decision_, "stratified", stance
     )
     grouped = None
     if groups is not None and len(set(groups)) >= 2:
         folds = group_fold_ids(groups, n_folds)
-        decision = _held_out(kind, head, matrix, target_y, folds, n_jobs)
-        grouped = _scores(
+        decision = held_out(kind, head, matrix, target_y, folds, n_jobs)
+        grouped = scores(
             kind,
             head,
             target_y,
@@ -266,7 +248,7 @@ def fit_task(
         )
     curve = None
     if learning_curve and head.oof_fold_ is not None:
-        curve = _learning_curve(
+        curve = learning_curve_of(
             kind, head, matrix, target_y, head.oof_fold_, stance, random_state, n_jobs
         )
     counts = Counter(v for s in labels for v in s) if kind == "multi" else Counter(labels)
@@ -316,9 +298,8 @@ def _fit_features(pipeline: Pipeline, rows: Any) -> Any:
     digest = hashlib.sha256(
         repr((masker.get_params(), features.get_params(), type(features).__name__)).encode()
     )
-    for row in rows:
-        digest.update(repr(row).encode("utf-8", "surrogatepass"))
-        digest.update(b"\x1e")
+    cells = rows.ravel().tolist() if isinstance(rows, np.ndarray) else list(rows)
+    digest.update("\x1e".join(cells).encode("utf-8", "surrogatepass"))
     key = digest.hexdigest()
     with _FEATURES_LOCK:
         cached = _FEATURES.get(key)
@@ -334,105 +315,3 @@ def _fit_features(pipeline: Pipeline, rows: Any) -> Any:
         while len(_FEATURES) > 2:
             _FEATURES.popitem(last=False)
     return matrix
-
-
-def _held_out(
-    kind: str, head: Any, matrix: Any, y: np.ndarray, folds: np.ndarray, n_jobs: int | None
-) -> np.ndarray:
-    """Decision scores of every row from a classifier that did not see its fold."""
-    splits = splits_of(folds)
-    labels = None if kind == "multi" else np.unique(y)
-    parts, _ = cross_fit(
-        matrix, y, splits, labels=labels, fit_params=head.fit_params(), n_jobs=n_jobs
-    )
-    width = y.shape[1] if labels is None else len(labels)
-    return assemble(parts, splits, (len(y), width))
-
-
-def crossfit_predictions(decision: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
-    """Multi choice: each fold's values predicted with thresholds chosen on the other folds."""
-    predicted = np.zeros(y.shape, dtype=np.int8)
-    for k in range(int(folds.max()) + 1):
-        test, other = folds == k, folds != k
-        for j in range(y.shape[1]):
-            cut = best_threshold(decision[other, j], y[other, j])
-            predicted[test, j] = decision[test, j] >= cut
-    return predicted
-
-
-def _scores(
-    kind: str,
-    head: Any,
-    y: np.ndarray,
-    order: tuple[str, ...],
-    folds: np.ndarray | None,
-    decision: np.ndarray | None,
-    scheme: str,
-    stance: _Stance,
-    groups: list[str] | None = None,
-) -> Scores:
-    if folds is None or decision is None:
-        raise TooFewLabels("too few labels to hold any out for measuring")
-    k = int(folds.max()) + 1
-    name = f"{scheme} {k}-fold"
-    if kind == "multi":
-        predicted = crossfit_predictions(decision, y, folds)
-        return multi_scores(y, predicted, order, scheme=name, folds=k, groups=groups)
-    labels = np.unique(y)
-    predicted_labels = labels[np.argmax(decision, axis=1)]
-    return choice_scores(
-        y.tolist(),
-        predicted_labels.tolist(),
-        order,
-        scheme=name,
-        folds=k,
-        favor=stance.favor,
-        against=stance.against,
-        targets=stance.targets,
-        groups=groups,
-    )
-
-
-def _learning_curve(
-    kind: str,
-    head: Any,
-    matrix: Any,
-    y: np.ndarray,
-    folds: np.ndarray,
-    stance: _Stance,
-    random_state: int,
-    n_jobs: int | None,
-) -> LearningCurve:
-    """Macro-F1 (and F_avg) on each held-out fold after training on random
-    subsets of the other folds; multi choice predicts a value when its
-    classifier's score is positive (no threshold tuning on tiny subsets)."""
-    rng = np.random.default_rng(random_state)
-    n_train = int((folds != 0).sum())
-    sizes = [s for s in CURVE_SIZES if s < n_train] + [n_train]
-    splits = []
-    for train_all, test in splits_of(folds):
-        for size in sizes:
-            splits.append((np.sort(rng.permutation(train_all)[:size]), test))
-    labels = None if kind == "multi" else np.unique(y)
-    parts, _ = cross_fit(
-        matrix, y, splits, labels=labels, fit_params=head.fit_params(), n_jobs=n_jobs
-    )
-    f1 = np.zeros(len(splits))
-    favg = np.zeros(len(splits))
-    for i, (part, (_, test)) in enumerate(zip(parts, splits, strict=True)):
-        if labels is None:
-            names = [str(j) for j in range(y.shape[1])]
-            predicted = (part > 0).astype(np.int8)
-            f1[i] = multi_scores(y[test], predicted, names, scheme="", folds=0).macro_f1
-            continue
-        chosen = labels[np.argmax(part, axis=1)].tolist()
-        f1[i] = macro_f1(y[test].tolist(), chosen)
-        favg[i] = f_avg(y[test].tolist(), chosen, stance.favor, stance.against) or 0.0
-    shape = (int(folds.max()) + 1, len(sizes))
-    has_favg = kind == "stance" and stance.favor is not None and stance.against is not None
-    return LearningCurve(
-        sizes=tuple(sizes),
-        macro_f1=tuple(float(v) for v in f1.reshape(shape).mean(axis=0)),
-        f_avg=tuple(float(v) for v in favg.reshape(shape).mean(axis=0)) if has_favg else None,
-        folds=shape[0],
-    )
