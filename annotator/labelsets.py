@@ -113,7 +113,7 @@ class LabelSet:
         return tuple(seen.values())
 
     @cached_property
-    def _mention_index(self) -> tuple[re.Pattern[str] | None, list[str]]:
+    def _mention_index(self) -> _MentionIndex:
         return _compile_aliases(self.targets)
 
     def fingerprint(self) -> str:
@@ -341,39 +341,47 @@ def to_toml(labelset: LabelSet) -> str:
 # ---------------------------------------------------------------- mentions
 
 
-def _alias_regex(alias: str) -> str:
-    escaped = re.escape(alias)
-    # Short all-caps aliases ("X", "UE", "AS") only match as written; longer
-    # ones ignore case so "trump" at a sentence start still counts.
-    body = escaped if len(alias) <= 3 else f"(?i:{escaped})"
-    return rf"(?<![\w@]){body}(?!\w)"
+SHORT_ALIAS = 3  # aliases this short ("X", "UE") match only as written
 
 
-def _compile_aliases(targets: Iterable[Target]) -> tuple[re.Pattern[str] | None, list[str]]:
-    """One regex over every alias; group ``t<i>`` belongs to target ``names[i]``."""
-    parts: list[tuple[int, str]] = []
-    names: list[str] = []
+@dataclass(frozen=True)
+class _MentionIndex:
+    pattern: re.Pattern[str] | None
+    exact: dict[str, str]  # short alias -> target
+    folded: dict[str, str]  # longer alias, lower-cased -> target
+
+
+def _compile_aliases(targets: Iterable[Target]) -> _MentionIndex:
+    """One case-insensitive regex over every alias, longest first so "Elon
+    Musk" wins over "Musk" at the same place; which target a match names, and
+    whether a short alias matched with its own case, is looked up after."""
+    exact: dict[str, str] = {}
+    folded: dict[str, str] = {}
     for target in targets:
         for alias in {target.name, *target.aliases}:
-            names.append(target.name)
-            parts.append((len(alias), f"(?P<t{len(names) - 1}>{_alias_regex(alias)})"))
-    if not parts:
-        return None, names
-    # Longest alias first so "Elon Musk" wins over "Musk" at the same place.
-    parts.sort(key=lambda p: -p[0])
-    return re.compile("|".join(p for _, p in parts)), names
+            if len(alias) <= SHORT_ALIAS:
+                exact.setdefault(alias, target.name)
+            else:
+                folded.setdefault(alias.lower(), target.name)
+    aliases = sorted({*exact, *folded}, key=len, reverse=True)
+    if not aliases:
+        return _MentionIndex(None, exact, folded)
+    body = "|".join(re.escape(a) for a in aliases)
+    return _MentionIndex(re.compile(rf"(?<![\w@])(?:{body})(?!\w)", re.IGNORECASE), exact, folded)
 
 
 def find_mentions(labelset: LabelSet, text: str) -> list[Mention]:
     """Where the label set's targets are named in ``text`` (by name or alias)."""
-    pattern, names = labelset._mention_index
-    if pattern is None:
+    index = labelset._mention_index
+    if index.pattern is None:
         return []
-    return [
-        Mention(m.start(), m.end(), names[int(m.lastgroup[1:])])
-        for m in pattern.finditer(text)
-        if m.lastgroup is not None
-    ]
+    found = []
+    for m in index.pattern.finditer(text):
+        word = m.group()
+        target = index.exact.get(word) or index.folded.get(word.lower())
+        if target is not None:
+            found.append(Mention(m.start(), m.end(), target))
+    return found
 
 
 def mentioned_targets(labelset: LabelSet, text: str) -> list[str]:

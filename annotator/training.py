@@ -13,6 +13,7 @@ hand with :func:`activate`; :func:`load_version` gives its fitted tasks back.
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 import zipfile
 from collections import Counter, defaultdict
@@ -34,6 +35,8 @@ from annotator.storage.models import ModelVersionRecord
 # A train older than this that never finished died with its process.
 STALE_AFTER = timedelta(hours=2)
 HUMAN_SOURCES = frozenset({"human", "import", "adjudicated"})
+PARALLEL_WORKERS = min(2, os.cpu_count() or 1)
+PARALLEL_FROM = 2_000  # labels; below this, starting worker processes costs more than it saves
 
 
 class TrainingBusy(RuntimeError):
@@ -182,26 +185,31 @@ def run(
         if mask is None:
             with store.read() as conn:
                 mask = tuple(o.outlet for o in texts_sql.outlet_counts(conn))
-        trained: dict[str, TrainedTask] = {}
         skipped = {t.name: "no labels yet" for t in labelset.tasks if t.name not in data}
-        for i, (name, task_data) in enumerate(data.items(), start=1):
-            say(f"training {name} ({i}/{len(data)}, {len(task_data)} labels)")
+        tasks = {}
+        for name, task_data in data.items():
             task = labelset.task(name)
             assert task is not None
-            try:
-                trained[name] = model.fit_task(
-                    task_data.kind,
-                    task_data.texts,
-                    task_data.labels,
-                    targets=task_data.targets,
-                    groups=task_data.outlets,
-                    classes=[v.name for v in task.values],
-                    mask=mask,
-                    aliases={t.name: list(t.aliases) for t in task.targets} or None,
-                    learning_curve=learning_curve,
-                )
-            except model.ModelError as error:
-                skipped[name] = str(error)
+            tasks[name] = model.TaskLabels(
+                kind=task_data.kind,
+                texts=task_data.texts,
+                labels=task_data.labels,
+                targets=task_data.targets,
+                groups=task_data.outlets,
+                classes=[v.name for v in task.values],
+                aliases={t.name: list(t.aliases) for t in task.targets} or None,
+            )
+        total = sum(len(d) for d in data.values())
+        say(f"training {', '.join(tasks)} on {total} labels")
+        # Worker processes pay off only when there is real work to share.
+        workers = PARALLEL_WORKERS if total >= PARALLEL_FROM else None
+        results = model.fit_tasks(tasks, n_jobs=workers, mask=mask, learning_curve=learning_curve)
+        trained: dict[str, TrainedTask] = {}
+        for name, result in results.items():
+            if isinstance(result, model.ModelError):
+                skipped[name] = str(result)
+            else:
+                trained[name] = result
         if not trained:
             reasons = "; ".join(f"{t}: {why}" for t, why in skipped.items())
             raise NothingToTrain(f"no task could be trained ({reasons})")
