@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from annotator import labelsets, preannotation, training
+from annotator.storage import Store
 from annotator.storage import labels as labels_sql
 from annotator.storage import texts as texts_sql
 from bench.common import Report, empty_store, machine, parser, workdir
@@ -31,7 +32,7 @@ TARGET_RETRAIN_S = 10.0
 TARGET_RATE = 50_000
 
 
-def build(store, sentences: int, corpus: int, seed: int) -> int:  # type: ignore[no-untyped-def]
+def build(store: Store, sentences: int, corpus: int, seed: int) -> int:
     """A store with ``corpus`` sentences, the first ``sentences`` labelled by the
     generated label set; returns the number of label rows."""
     data = labelled_corpus(sentences, seed=seed)
