@@ -1,6 +1,5 @@
-"""Charts as data: functions that return Altair charts and never draw them.
+"""Charts of a model's quality: per-class F1, confusion and learning curves.
 
-Pages hand the charts to Streamlit; tests assert on ``chart.to_dict()``.
 Start with :func:`class_f1` (a task's per-class F1, one colour per model
 version and scheme), :func:`confusion` and :func:`learning_curve`. Colours
 come from a colour-blind-safe palette (Okabe-Ito).
@@ -14,7 +13,17 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+from annotator.charts.palette import OKABE_ITO
+
+__all__ = [
+    "SCHEMES",
+    "class_f1",
+    "class_f1_table",
+    "confusion",
+    "confusion_table",
+    "learning_curve",
+    "learning_curve_table",
+]
 SCHEMES = {"random": "random folds", "grouped": "outlets held out"}
 
 
