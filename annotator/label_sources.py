@@ -1,0 +1,319 @@
+"""Which label each sentence has, by label source: people's majority, gold, the model.
+
+Start with :func:`label_frame` (one row per sentence, task, target and
+chosen value, for a source and :class:`Filters`: also "the sentences behind
+a bar" on the compare page), then :func:`counts` (labelled sentences per
+outlet and value, what every comparison in :mod:`annotator.outlets` is
+computed from).
+
+Label sources (:data:`LABEL_SOURCES`):
+
+- ``gold``: current labels of annotator :data:`GOLD_ANNOTATOR` with source
+  :data:`GOLD_SOURCE` (adjudication writes these).
+- ``human``: the majority of every other annotator's current label per
+  sentence, task and target (:func:`majority`). Single choice and stance:
+  the value most annotators chose; a tie goes to the value listed first in
+  the label set (values the label set no longer has come last, then by
+  name), the rule of :func:`annotator.training.training_data`. Multi choice:
+  each value chosen by more than half of the sentence's annotators; none
+  such means the sentence is labelled with no value (value ``""``).
+- ``model``: the active model version's predictions with probability at
+  least ``threshold`` (a multi-choice value below it is dropped; a sentence
+  none of whose rows pass is not counted for that task).
+- ``human_else_model``: per sentence, task and target the human majority
+  where there is one, else the model's prediction.
+
+A cleared label (``value`` NULL in the newest revision) counts as no label;
+``""`` (multi choice, "no value applies") counts as a labelled sentence
+with no value: it is in ``n`` and in no frame's ``count``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+
+from annotator.labelsets import LabelSet
+from annotator.storage import Store
+from annotator.storage import compare as compare_sql
+from annotator.storage import models as models_sql
+from annotator.storage.compare import GOLD_ANNOTATOR, GOLD_SOURCE, PEOPLE_SOURCES, Filters
+
+__all__ = ["GOLD_ANNOTATOR", "GOLD_SOURCE", "Filters"]
+
+LabelSource = Literal["gold", "human", "model", "human_else_model"]
+GOLD: Final = "gold"
+HUMAN: Final = "human"
+MODEL: Final = "model"
+HUMAN_ELSE_MODEL: Final = "human_else_model"
+LABEL_SOURCES: tuple[LabelSource, ...] = ("gold", "human", "model", "human_else_model")
+DEFAULT_THRESHOLD = 0.5
+
+# label_frame: one row per sentence, task, target and chosen value.
+# ``document_id`` is ``documents.id``; ``probability`` is NaN for people's
+# labels; ``source`` is "gold", "human" or "model" (where the row came from).
+LABEL_COLUMNS = (
+    "sentence_id", "document_id", "outlet", "published", "task", "target", "value",
+    "probability", "source",
+)  # fmt: skip
+# counts: labelled sentences per value (COUNT_COLUMNS) and in all (TOTAL_COLUMNS).
+COUNT_COLUMNS = ("outlet", "task", "target", "value", "count")
+TOTAL_COLUMNS = ("outlet", "task", "target", "n")
+
+_KEYS = ["sentence_id", "task", "target"]
+
+
+def check_source(source: str) -> None:
+    if source not in LABEL_SOURCES:
+        raise ValueError(f"unknown label source {source!r}; known: {', '.join(LABEL_SOURCES)}")
+
+
+def ranks(labelset: LabelSet) -> pd.DataFrame:
+    """(task, value, rank): the label set's order of each task's values."""
+    return pd.DataFrame(
+        [(t.name, v.name, i) for t in labelset.tasks for i, v in enumerate(t.values)],
+        columns=["task", "value", "rank"],
+    )
+
+
+def people(store: Store, labelset: LabelSet, filters: Filters, *, gold: bool) -> pd.DataFrame:
+    """Current label rows of gold, or of everyone else, with outlet names."""
+    with store.read() as conn:
+        rows = compare_sql.people_rows(
+            conn,
+            filters,
+            label_set=labelset.name,
+            annotators="gold" if gold else "others",
+            sources={GOLD_SOURCE} if gold else PEOPLE_SOURCES,
+        )
+        names = compare_sql.outlet_names(conn)
+    frame = pd.DataFrame(rows, columns=list(compare_sql.PEOPLE_COLUMNS))
+    frame = frame[frame["task"].isin([t.name for t in labelset.tasks])]
+    frame["outlet"] = frame["outlet_id"].map(names)
+    return frame
+
+
+def majority(votes: pd.DataFrame, labelset: LabelSet) -> pd.DataFrame:
+    """One label per sentence, task and target from several annotators'
+    rows (columns sentence_id, annotator, task, target, value), by the rule
+    in the module docstring; columns sentence_id, task, target, value."""
+    votes = votes.drop_duplicates([*_KEYS, "annotator", "value"])
+    kinds = {t.name: t.kind for t in labelset.tasks}
+    multi = votes["task"].map(kinds).eq("multi")
+    one = votes[~multi].groupby([*_KEYS, "value"]).size().rename("votes").reset_index()
+    one = one.merge(ranks(labelset), on=["task", "value"], how="left")
+    one["rank"] = one["rank"].fillna(len(votes) + 1)
+    one = one.sort_values(
+        [*_KEYS, "votes", "rank", "value"], ascending=[True, True, True, False, True, True]
+    ).drop_duplicates(_KEYS)
+    many = votes[multi]
+    voters = many.groupby(_KEYS)["annotator"].nunique().rename("voters").reset_index()
+    chosen = (
+        many[many["value"] != ""].groupby([*_KEYS, "value"]).size().rename("votes").reset_index()
+    )
+    chosen = chosen.merge(voters, on=_KEYS)
+    chosen = chosen[chosen["votes"] * 2 > chosen["voters"]]
+    none = voters.merge(chosen[_KEYS].drop_duplicates(), on=_KEYS, how="left", indicator=True)
+    none = none[none["_merge"] == "left_only"].assign(value="")
+    columns = [*_KEYS, "value"]
+    out = pd.concat([one[columns], chosen[columns], none[columns]], ignore_index=True)
+    return out.sort_values(columns, ignore_index=True)
+
+
+def _with_rows(chosen: pd.DataFrame, rows: pd.DataFrame, source: str) -> pd.DataFrame:
+    meta = rows[["sentence_id", "document_id", "outlet", "published"]].drop_duplicates(
+        "sentence_id"
+    )
+    out = chosen.merge(meta, on="sentence_id", how="left")
+    out["probability"] = np.nan
+    out["source"] = source
+    return out[list(LABEL_COLUMNS)]
+
+
+def _human(rows: pd.DataFrame, labelset: LabelSet, *, gold: bool) -> pd.DataFrame:
+    chosen = rows[[*_KEYS, "value"]].drop_duplicates() if gold else majority(rows, labelset)
+    return _with_rows(chosen, rows, GOLD if gold else HUMAN)
+
+
+def _active_version(store: Store, labelset: LabelSet, filters: Filters) -> int | None:
+    with store.read() as conn:
+        record = models_sql.active_version(conn, labelset.name)
+    if record is None or record.status != models_sql.READY:
+        return None
+    if filters.label_set_version not in (None, record.label_set_version):
+        return None
+    return record.id
+
+
+def _model(
+    store: Store,
+    labelset: LabelSet,
+    filters: Filters,
+    *,
+    threshold: float,
+    labelled_by_people: bool = False,
+) -> pd.DataFrame:
+    version = _active_version(store, labelset, filters)
+    rows: list[tuple[Any, ...]] = []
+    with store.read() as conn:
+        if version is not None:
+            rows = compare_sql.prediction_rows(
+                conn,
+                filters,
+                version_id=version,
+                threshold=threshold,
+                tasks=[t.name for t in labelset.tasks],
+                labelled_by_people=labelled_by_people,
+            )
+        names = compare_sql.outlet_names(conn)
+    frame = pd.DataFrame(rows, columns=list(compare_sql.PREDICTION_COLUMNS))
+    frame["outlet"] = frame["outlet_id"].map(names)
+    frame["source"] = MODEL
+    return frame[list(LABEL_COLUMNS)]
+
+
+def _without_keys(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``frame`` whose (sentence, task, target) is not in ``keys``."""
+    marked = frame.merge(keys[_KEYS].drop_duplicates(), on=_KEYS, how="left", indicator=True)
+    return marked[marked["_merge"] == "left_only"].drop(columns="_merge")
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.sort_values(["sentence_id", "task", "target", "value"], ignore_index=True)
+    return frame.astype({"sentence_id": "int64", "document_id": "int64", "probability": "float64"})
+
+
+def label_frame(
+    store: Store,
+    labelset: LabelSet,
+    *,
+    source: LabelSource = HUMAN,
+    filters: Filters | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> pd.DataFrame:
+    """The chosen label of every sentence in scope, one row per sentence,
+    task, target and value (:data:`LABEL_COLUMNS`), by sentence id. Multi
+    choice: one row per value present, or one with value "" when none is."""
+    check_source(source)
+    filters = filters or Filters()
+    if source == MODEL:
+        return _sorted(_model(store, labelset, filters, threshold=threshold))
+    human = _human(
+        people(store, labelset, filters, gold=source == GOLD), labelset, gold=source == GOLD
+    )
+    if source != HUMAN_ELSE_MODEL:
+        return _sorted(human)
+    model = _without_keys(_model(store, labelset, filters, threshold=threshold), human)
+    return _sorted(pd.concat([human, model], ignore_index=True))
+
+
+# ---------------------------------------------------------------- counts
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Labelled sentences per outlet, task, target and value (``values``,
+    :data:`COUNT_COLUMNS`) and per outlet, task and target (``totals``,
+    :data:`TOTAL_COLUMNS`). Everything below is computed from these."""
+
+    values: pd.DataFrame
+    totals: pd.DataFrame
+    source: str = HUMAN
+    model_version: int | None = None  # the model version that fed them, if any
+
+
+def _count(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    groups = ["outlet", "task", "target"]
+    values = frame.groupby([*groups, "value"]).size().rename("count").reset_index()
+    totals = frame.groupby(groups)["sentence_id"].nunique().rename("n").reset_index()
+    return values, totals
+
+
+def _model_counts(
+    store: Store, labelset: LabelSet, filters: Filters, *, threshold: float, version: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The model's counts, grouped in SQL (a Python pass over a million
+    predictions would not meet the page's second)."""
+    multi = [t.name for t in labelset.tasks if t.kind == "multi"]
+    with store.read() as conn:
+        counted, distinct = compare_sql.prediction_counts(
+            conn,
+            filters,
+            version_id=version,
+            threshold=threshold,
+            tasks=[t.name for t in labelset.tasks],
+            multi_tasks=multi,
+        )
+        names = compare_sql.outlet_names(conn)
+    values = pd.DataFrame(counted, columns=["outlet_id", "task", "target", "value", "count"])
+    values.insert(0, "outlet", values.pop("outlet_id").map(names))
+    # One row per sentence and key in single choice and stance: n is the sum.
+    single = values[~values["task"].isin(multi)]
+    totals = single.groupby(["outlet", "task", "target"])["count"].sum().rename("n").reset_index()
+    many = pd.DataFrame(distinct, columns=["outlet_id", "task", "target", "n"])
+    many.insert(0, "outlet", many.pop("outlet_id").map(names))
+    return values, pd.concat([totals, many], ignore_index=True)
+
+
+def _combine(
+    parts: list[tuple[pd.DataFrame, pd.DataFrame]], signs: list[int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Signed sum of count tables (the model's counts, minus those a human
+    label replaces, plus the human ones)."""
+    out = []
+    for which, keys, column in (
+        (0, list(COUNT_COLUMNS[:-1]), "count"),
+        (1, list(TOTAL_COLUMNS[:-1]), "n"),
+    ):
+        stacked = pd.concat(
+            [
+                p[which].assign(**{column: p[which][column] * s})
+                for p, s in zip(parts, signs, strict=True)
+            ],
+            ignore_index=True,
+        )
+        summed = stacked.groupby(keys)[column].sum().reset_index()
+        out.append(summed[summed[column] > 0])
+    return out[0], out[1]
+
+
+def counts(
+    store: Store,
+    labelset: LabelSet,
+    *,
+    source: LabelSource = HUMAN,
+    filters: Filters | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> Counts:
+    """Labelled sentences per outlet, task, target and value, for a label
+    source: the same numbers as counting :func:`label_frame`, but the
+    model's share is counted in SQL."""
+    check_source(source)
+    filters = filters or Filters()
+    version = (
+        _active_version(store, labelset, filters) if source in (MODEL, HUMAN_ELSE_MODEL) else None
+    )
+    if source in (GOLD, HUMAN):
+        frame = label_frame(store, labelset, source=source, filters=filters)
+        return Counts(*_count(frame), source=source)
+    if version is None:
+        model = (empty(COUNT_COLUMNS), empty(TOTAL_COLUMNS))
+    else:
+        model = _model_counts(store, labelset, filters, threshold=threshold, version=version)
+    if source == MODEL:
+        return Counts(*_combine([model], [1]), source=source, model_version=version)
+    human = _human(people(store, labelset, filters, gold=False), labelset, gold=False)
+    # The model rows a human label replaces: on sentences people labelled, same key.
+    candidates = _model(store, labelset, filters, threshold=threshold, labelled_by_people=True)
+    replaced = candidates.merge(human[_KEYS].drop_duplicates(), on=_KEYS)
+    values, totals = _combine([model, _count(replaced), _count(human)], [1, -1, 1])
+    return Counts(values, totals, source=source, model_version=version)
+
+
+def empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c in ("count", "n") else object) for c in columns}
+    )

@@ -1,0 +1,293 @@
+"""SQL for comparing outlets: labels and model predictions within a scope of documents.
+
+Start with :class:`Filters` (which documents and labels count), then
+:func:`people_rows` (current labels of people, with their cue text),
+:func:`prediction_rows` (the active model's guesses above a confidence
+threshold) and :func:`prediction_counts` (the same guesses counted in SQL,
+which is what keeps the compare page fast at a million sentences).
+Majority votes and shares are computed from these in :mod:`annotator.outlets`.
+"""
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Integer,
+    and_,
+    column,
+    false,
+    func,
+    inspect,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement, Select
+
+from annotator.storage.schema import (
+    annotations,
+    documents,
+    outlets,
+    predictions,
+    progress,
+    sentences,
+)
+
+# Adjudicated labels (issue 5) are stored as current annotations of this
+# annotator with this source; the "gold" label source reads exactly these.
+GOLD_ANNOTATOR = "gold"
+GOLD_SOURCE = "adjudicated"
+# Sources of labels that people made (the same set as
+# annotator.training.HUMAN_SOURCES; a test keeps the two equal).
+PEOPLE_SOURCES = frozenset({"human", "import", "adjudicated"})
+
+# Stories come from migration 4 (another module owns them); only these two
+# columns are relied on, and only when the table exists.
+story_documents = table(
+    "story_documents", column("story_id", Integer), column("document_id", Integer)
+)
+
+ROW_COLUMNS = ("sentence_id", "document_id", "outlet_id", "published")
+PEOPLE_COLUMNS = (
+    *ROW_COLUMNS,
+    "annotator",
+    "task",
+    "target",
+    "value",
+    "cue",
+)
+PREDICTION_COLUMNS = (*ROW_COLUMNS, "task", "target", "value", "probability")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which labels a comparison counts; every empty field means "all".
+
+    ``outlets``: outlet names. ``date_from``/``date_to``: inclusive, on the
+    document's ``published`` date (documents without a date are left out
+    once either bound is set). ``document_ids``: ``documents.id`` values.
+    ``story``: a story id (documents in ``story_documents``; no such table
+    yet means no story has documents). ``targets``: stance targets (tasks
+    without targets are kept). ``label_set_version``: only current labels
+    made under this version, and model predictions only when the active
+    version was trained under it.
+    """
+
+    outlets: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    document_ids: tuple[int, ...] = ()
+    story: int | None = None
+    targets: tuple[str, ...] = ()
+    label_set_version: int | None = None
+
+
+def _scope(conn: Connection, filters: Filters) -> list[ColumnElement[bool]]:
+    """Conditions on ``documents`` for the filters that pick documents."""
+    where: list[ColumnElement[bool]] = []
+    if filters.outlets:
+        named = select(outlets.c.id).where(outlets.c.name.in_(filters.outlets))
+        where.append(documents.c.outlet_id.in_(named))
+    # ISO dates compare as strings; a timestamp on the last day sorts below the next day.
+    if filters.date_from is not None:
+        where.append(documents.c.published >= filters.date_from.isoformat())
+    if filters.date_to is not None:
+        where.append(documents.c.published < (filters.date_to + timedelta(days=1)).isoformat())
+    if filters.document_ids:
+        where.append(documents.c.id.in_(filters.document_ids))
+    if filters.story is not None:
+        if inspect(conn).has_table("story_documents"):
+            in_story = select(story_documents.c.document_id).where(
+                story_documents.c.story_id == filters.story
+            )
+            where.append(documents.c.id.in_(in_story))
+        else:
+            where.append(false())
+    return where
+
+
+def _targets(filters: Filters, target: Any) -> list[ColumnElement[bool]]:
+    if not filters.targets:
+        return []
+    return [or_(target == "", target.in_(filters.targets))]
+
+
+def outlet_names(conn: Connection) -> dict[int, str]:
+    return {int(i): str(n) for i, n in conn.execute(select(outlets.c.id, outlets.c.name))}
+
+
+# ---------------------------------------------------------------- people
+
+
+def people_rows(
+    conn: Connection,
+    filters: Filters,
+    *,
+    label_set: str,
+    annotators: str,
+    sources: Collection[str],
+) -> list[tuple[Any, ...]]:
+    """Current, not cleared label rows of people in scope, in :data:`PEOPLE_COLUMNS`
+    order: one row per stored annotation row (a value chosen with two cue
+    spans gives two rows). ``cue`` is the span's text, or None.
+
+    ``annotators``: ``"gold"`` for :data:`GOLD_ANNOTATOR` only, ``"others"``
+    for everyone else. ``sources``: the annotation sources that count.
+    """
+    newer = aliased(annotations)
+    superseded = (
+        select(newer.c.id)
+        .where(
+            newer.c.sentence_id == annotations.c.sentence_id,
+            newer.c.annotator == annotations.c.annotator,
+            newer.c.task == annotations.c.task,
+            newer.c.target == annotations.c.target,
+            newer.c.revision_id > annotations.c.revision_id,
+        )
+        .exists()
+    )
+    if annotators == "gold":
+        who = annotations.c.annotator == GOLD_ANNOTATOR
+    elif annotators == "others":
+        who = annotations.c.annotator != GOLD_ANNOTATOR
+    else:
+        raise ValueError(f"annotators must be 'gold' or 'others', not {annotators!r}")
+    where = [
+        annotations.c.label_set == label_set,
+        annotations.c.value.is_not(None),
+        who,
+        annotations.c.source.in_(sorted(sources)),
+        ~superseded,
+        *_scope(conn, filters),
+        *_targets(filters, annotations.c.target),
+    ]
+    if filters.label_set_version is not None:
+        where.append(annotations.c.label_set_version == filters.label_set_version)
+    cue = func.substr(
+        sentences.c.text,
+        annotations.c.span_start + 1,
+        annotations.c.span_end - annotations.c.span_start,
+    )
+    query = (
+        select(
+            annotations.c.sentence_id,
+            documents.c.id,
+            documents.c.outlet_id,
+            documents.c.published,
+            annotations.c.annotator,
+            annotations.c.task,
+            annotations.c.target,
+            annotations.c.value,
+            cue,
+        )
+        .select_from(
+            annotations.join(sentences, sentences.c.id == annotations.c.sentence_id).join(
+                documents, documents.c.id == sentences.c.document_id
+            )
+        )
+        .where(and_(*where))
+    )
+    return [tuple(r) for r in conn.execute(query)]
+
+
+# ---------------------------------------------------------------- model
+
+
+def _predictions_in_scope(
+    conn: Connection,
+    filters: Filters,
+    *,
+    version_id: int,
+    threshold: float,
+    tasks: Sequence[str],
+) -> list[ColumnElement[bool]]:
+    return [
+        predictions.c.model_version_id == version_id,
+        predictions.c.probability >= threshold,
+        predictions.c.task.in_(tasks),
+        *_scope(conn, filters),
+        *_targets(filters, predictions.c.target),
+    ]
+
+
+def _from_predictions() -> Any:
+    return predictions.join(sentences, sentences.c.id == predictions.c.sentence_id).join(
+        documents, documents.c.id == sentences.c.document_id
+    )
+
+
+def prediction_rows(
+    conn: Connection,
+    filters: Filters,
+    *,
+    version_id: int,
+    threshold: float,
+    tasks: Sequence[str],
+    labelled_by_people: bool = False,
+) -> list[tuple[Any, ...]]:
+    """A model version's predictions with probability >= ``threshold`` in
+    scope, in :data:`PREDICTION_COLUMNS` order. ``labelled_by_people``: only
+    on sentences someone other than gold has a current label on (the
+    ``progress`` table), the few rows a human label may replace."""
+    where = _predictions_in_scope(
+        conn, filters, version_id=version_id, threshold=threshold, tasks=tasks
+    )
+    if labelled_by_people:
+        labelled = select(progress.c.sentence_id).where(progress.c.annotator != GOLD_ANNOTATOR)
+        where.append(predictions.c.sentence_id.in_(labelled))
+    query: Select[Any] = (
+        select(
+            predictions.c.sentence_id,
+            documents.c.id,
+            documents.c.outlet_id,
+            documents.c.published,
+            predictions.c.task,
+            predictions.c.target,
+            predictions.c.value,
+            predictions.c.probability,
+        )
+        .select_from(_from_predictions())
+        .where(and_(*where))
+    )
+    return [tuple(r) for r in conn.execute(query)]
+
+
+def prediction_counts(
+    conn: Connection,
+    filters: Filters,
+    *,
+    version_id: int,
+    threshold: float,
+    tasks: Sequence[str],
+    multi_tasks: Sequence[str],
+) -> tuple[list[tuple[int, str, str, str, int]], list[tuple[int, str, str, int]]]:
+    """Predictions above ``threshold`` counted per outlet: rows of
+    ``(outlet_id, task, target, value, count)``, and for ``multi_tasks``
+    (where a sentence has several rows) ``(outlet_id, task, target, n)``,
+    the number of distinct sentences."""
+    where = _predictions_in_scope(
+        conn, filters, version_id=version_id, threshold=threshold, tasks=tasks
+    )
+    keys = (documents.c.outlet_id, predictions.c.task, predictions.c.target)
+    counted = conn.execute(
+        select(*keys, predictions.c.value, func.count())
+        .select_from(_from_predictions())
+        .where(and_(*where))
+        .group_by(*keys, predictions.c.value)
+    )
+    values = [(int(o), str(t), str(g), str(v), int(c)) for o, t, g, v, c in counted]
+    totals: list[tuple[int, str, str, int]] = []
+    if multi_tasks:
+        where_multi = [*where, predictions.c.task.in_(multi_tasks)]
+        distinct = conn.execute(
+            select(*keys, func.count(predictions.c.sentence_id.distinct()))
+            .select_from(_from_predictions())
+            .where(and_(*where_multi))
+            .group_by(*keys)
+        )
+        totals = [(int(o), str(t), str(g), int(n)) for o, t, g, n in distinct]
+    return values, totals
