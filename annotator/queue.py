@@ -1,7 +1,9 @@
 """Which sentence an annotator sees next: small strategies registered by name.
 
 A strategy has one method, :meth:`QueryStrategy.next_sentence`, and must
-never offer a sentence its annotator already labelled. Start with
+never offer a sentence its annotator already labelled, nor one that already
+has as many annotators as the overlap setting allows
+(:func:`annotator.assignment.overlap`; none by default). Start with
 :func:`get_strategy` (``"sequential"`` is the default). New strategies
 subclass :class:`QueryStrategy` and are added with :func:`register`; the
 contract test in ``tests/test_queue.py`` runs over every registered one.
@@ -12,14 +14,15 @@ from __future__ import annotations
 import hashlib
 from abc import ABC, abstractmethod
 
+from annotator.assignment import read_overlap
 from annotator.storage import Store
-from annotator.storage import labels as labels_sql
+from annotator.storage import assignment as assignment_sql
 from annotator.storage import models as models_sql
 from annotator.storage import texts as texts_sql
 
 
 class QueueExhausted(LookupError):
-    """Every sentence has a label from this annotator."""
+    """Every sentence has a label from this annotator, or enough annotators."""
 
 
 class QueryStrategy(ABC):
@@ -30,9 +33,10 @@ class QueryStrategy(ABC):
 
     @abstractmethod
     def next_sentence(self, store: Store, annotator: str, *, after: int | None = None) -> int:
-        """An unlabelled sentence id for ``annotator``; ``after`` is the
-        sentence just shown (strategies that walk in order continue from it).
-        Raises :class:`QueueExhausted` when none is left."""
+        """An open sentence id for ``annotator`` (unlabelled by them, and
+        under the overlap); ``after`` is the sentence just shown (strategies
+        that walk in order continue from it). Raises :class:`QueueExhausted`
+        when none is left."""
 
 
 class Sequential(QueryStrategy):
@@ -44,12 +48,15 @@ class Sequential(QueryStrategy):
     def next_sentence(self, store: Store, annotator: str, *, after: int | None = None) -> int:
         start = after or 0
         with store.read() as conn:
-            found = labels_sql.next_unlabelled(conn, annotator, after=start)
-            if found is None and start:
-                found = labels_sql.next_unlabelled(conn, annotator, after=0, before=start + 1)
-        if found is None:
-            raise QueueExhausted(f"{annotator} has labelled every sentence")
-        return int(found)
+            k = read_overlap(conn)
+            found = assignment_sql.open_ids(conn, annotator, overlap=k, after=start)
+            if not found and start:
+                found = assignment_sql.open_ids(
+                    conn, annotator, overlap=k, after=0, before=start + 1
+                )
+        if not found:
+            raise QueueExhausted(_exhausted(annotator))
+        return found[0]
 
 
 class Shuffled(QueryStrategy):
@@ -65,17 +72,26 @@ class Shuffled(QueryStrategy):
 
     def next_sentence(self, store: Store, annotator: str, *, after: int | None = None) -> int:
         with store.read() as conn:
+            k = read_overlap(conn)
             top = texts_sql.max_sentence_id(conn)
             seed = f"{annotator}:{after or 0}".encode()
             start = _hash(seed) % top if top else 0
-            candidates = labels_sql.unlabelled_ids(conn, annotator, after=start, limit=self.window)
+            candidates = assignment_sql.open_ids(
+                conn, annotator, overlap=k, after=start, limit=self.window
+            )
             if not candidates:
-                candidates = labels_sql.unlabelled_ids(conn, annotator, after=0, limit=self.window)
+                candidates = assignment_sql.open_ids(
+                    conn, annotator, overlap=k, after=0, limit=self.window
+                )
         if not candidates:
-            raise QueueExhausted(f"{annotator} has labelled every sentence")
+            raise QueueExhausted(_exhausted(annotator))
         # A skipped sentence stays unlabelled: offer it again only when it is the last.
         others = [sid for sid in candidates if sid != after] or candidates
         return min(others, key=lambda sid: _hash(f"{annotator}:{sid}".encode()))
+
+
+def _exhausted(annotator: str) -> str:
+    return f"no sentence left for {annotator}: each is labelled by them or by enough others"
 
 
 def _hash(data: bytes) -> int:
@@ -91,13 +107,14 @@ class OutletBalanced(QueryStrategy):
 
     def next_sentence(self, store: Store, annotator: str, *, after: int | None = None) -> int:
         with store.read() as conn:
+            k = read_overlap(conn)
             sizes = {o.outlet: o.sentences for o in texts_sql.outlet_counts(conn) if o.sentences}
             done = texts_sql.labelled_per_outlet(conn, annotator)
             for outlet in sorted(sizes, key=lambda o: (done.get(o, 0) / sizes[o], o)):
-                found = labels_sql.unlabelled_ids(conn, annotator, outlet=outlet, limit=1)
+                found = assignment_sql.open_ids(conn, annotator, overlap=k, outlet=outlet)
                 if found:
                     return found[0]
-        raise QueueExhausted(f"{annotator} has labelled every sentence")
+        raise QueueExhausted(_exhausted(annotator))
 
 
 class Uncertainty(QueryStrategy):
@@ -117,8 +134,13 @@ class Uncertainty(QueryStrategy):
         with store.read() as conn:
             active = models_sql.active_version(conn, self.labelset)
             found = (
-                models_sql.most_uncertain_unlabelled(
-                    conn, active.id, annotator, measure=self.measure, limit=2
+                assignment_sql.most_uncertain_open(
+                    conn,
+                    active.id,
+                    annotator,
+                    measure=self.measure,
+                    overlap=read_overlap(conn),
+                    limit=2,
                 )
                 if active is not None
                 else []

@@ -23,6 +23,7 @@ from annotator.storage.schema import (
     revisions,
     schema_migrations,
     settings,
+    users,
     utcnow,
 )
 
@@ -58,10 +59,15 @@ def _models(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE revisions ADD COLUMN suggestion VARCHAR(20)"))
 
 
+def _users(conn: Connection) -> None:
+    users.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "indexes on revisions for undo", _undo_indexes),
     Migration(3, "settings, model versions, predictions, suggestions on revisions", _models),
+    Migration(5, "users and roles for team mode", _users),
 )
 
 LATEST = MIGRATIONS[-1].version
@@ -98,10 +104,13 @@ def migrate(store: Store) -> list[int]:
                 [{"version": m.version, "name": m.name, "applied_at": now} for m in MIGRATIONS],
             )
             return [m.version for m in MIGRATIONS]
-        done = int(conn.scalar(select(func.max(schema_migrations.c.version))) or 0)
+        # Steps are found by number, not by "above the highest": a step
+        # written in parallel with a higher one (4 landing after 5) still runs
+        # on a database that got 5 first.
+        done = {int(v) for v in conn.scalars(select(schema_migrations.c.version))}
         applied = []
         for migration in MIGRATIONS:
-            if migration.version <= done:
+            if migration.version in done:
                 continue
             migration.upgrade(conn)
             conn.execute(

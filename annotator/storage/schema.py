@@ -261,3 +261,18 @@ for _measure in ("least_confidence", "margin", "entropy"):
         prediction_scores.c.model_version_id,
         prediction_scores.c[_measure],
     )
+
+# ---------------------------------------------------------------- accounts
+
+# Team mode: the people who may log in. While this table is empty the app
+# runs in single-user mode (no login; the local person acts as admin).
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),  # annotator | curator | admin
+    Column("password_hash", String(200), nullable=False),  # argon2id, with its parameters
+    Column("disabled", Boolean, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
