@@ -42,7 +42,10 @@ def to_csv(data: pd.DataFrame) -> bytes:
     out = data.copy()
     for column in out.columns:
         values = out[column]
-        if values.dtype == object and values.map(lambda v: isinstance(v, str)).any():
-            text = values.map(lambda v: isinstance(v, str))
-            out.loc[text, column] = neutralise(values[text].astype(str))
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        text = values.map(lambda v: isinstance(v, str)).astype(bool)
+        if text.any():
+            out[column] = values.astype(object)
+            out.loc[text, column] = neutralise(values[text].astype(str)).to_numpy()
     return out.to_csv(index=False).encode("utf-8")
