@@ -30,6 +30,7 @@ if __name__ == "__main__" and not st.runtime.exists():
     _serve()
 
 # Imported after the launcher: their caches need the running app.
+from annotator.accounts import Permission  # noqa: E402
 from annotator.display import escape_markdown  # noqa: E402
 from pages import ui  # noqa: E402
 
@@ -37,23 +38,32 @@ st.set_page_config(page_title="Stance workbench", page_icon="📰", layout="wide
 
 ui.store()  # opens the database; the first start loads the label set and the seeds
 
-navigation = st.navigation(
-    [
-        st.Page("pages/home.py", title="Home", default=True),
-        st.Page("pages/import.py", title="Import", url_path="import"),
-        st.Page("pages/annotate.py", title="Annotate", url_path="annotate"),
-        st.Page("pages/model.py", title="Model", url_path="model"),
-        st.Page("pages/export.py", title="Export", url_path="export"),
-    ]
-)
+user = ui.user()
+if user is None:  # team mode and nobody logged in: the login page is all there is
+    st.navigation([st.Page("pages/login.py", title="Log in", url_path="login")]).run()
+    st.stop()
+
+# Each page with the permission it needs (None: everyone). A role without it
+# does not see the page, and annotator.team refuses the page's actions anyway.
+PAGES = [
+    (st.Page("pages/home.py", title="Home", default=True), None),
+    (st.Page("pages/import.py", title="Import", url_path="import"), Permission.IMPORT),
+    (st.Page("pages/annotate.py", title="Annotate", url_path="annotate"), Permission.LABEL),
+    (st.Page("pages/model.py", title="Model", url_path="model"), Permission.TRAIN),
+    (st.Page("pages/export.py", title="Export", url_path="export"), Permission.EXPORT),
+]
+navigation = st.navigation([page for page, needs in PAGES if needs is None or user.can(needs)])
 
 with st.sidebar:
-    name = ui.annotator()
-    # The name may come from the page address: shown as text, never as Markdown.
-    st.caption(
-        f"Annotator: **{escape_markdown(name)}**"
-        if name
-        else "Annotator: not set (asked on Annotate)"
-    )
+    # Names may come from the page address: shown as text, never as Markdown.
+    if ui.team_mode():
+        st.caption(f"Logged in: **{escape_markdown(user.name)}** ({user.role})")
+        st.button("Log out", key="workbench.logout", on_click=ui.log_out)
+    else:
+        st.caption(
+            f"Annotator: **{escape_markdown(user.name)}**"
+            if user.name
+            else "Annotator: not set (asked on Annotate)"
+        )
 
 navigation.run()

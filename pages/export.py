@@ -4,20 +4,22 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from annotator import labelsets
+from annotator import labelsets, team
+from annotator.accounts import User
 from annotator.exchange import FORMATS
 from annotator.exchange import card as card_mod
-from annotator.exchange.export import export_files, export_frame
 from annotator.storage import Store
 from pages import ui
 
 
 @st.cache_data(max_entries=4)
-def _frame(_store: Store, url: str, revision: tuple[int, int, int], include_unlabelled: bool):
-    return export_frame(_store, include_unlabelled=include_unlabelled)
+def _frame(
+    _store: Store, url: str, revision: tuple[int, int, int], include_unlabelled: bool, user: User
+):
+    return team.export_frame(user, _store, include_unlabelled=include_unlabelled)
 
 
-store, labelset = ui.store(), ui.labelset()
+store, labelset, user = ui.store(), ui.labelset(), ui.acting_user()
 st.title("Export")
 fmt_name = st.selectbox(
     "Format",
@@ -33,7 +35,7 @@ stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 revision = ui.data_revision()
-frame = _frame(store, store.url, revision, include_unlabelled)
+frame = _frame(store, store.url, revision, include_unlabelled, user)
 
 
 def file_bytes() -> bytes:
@@ -70,7 +72,7 @@ row.download_button(
     on_click="ignore",
 )
 if row.button("Save under labels/exports/", key="export.save"):
-    result = export_files(store, fmt_name, include_unlabelled=include_unlabelled)
+    result = team.export_files(user, store, fmt_name, include_unlabelled=include_unlabelled)
     st.success(
         f"Wrote {result.rows} row(s) to {result.path} and its data card {result.card_path.name}."
     )

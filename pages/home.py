@@ -1,9 +1,10 @@
-"""Home: what is in the corpus, and how much of it is labelled, per outlet."""
+"""Home: what is in the corpus, how much of it is labelled per outlet, and who labelled it."""
 
 import pandas as pd
 import streamlit as st
 
-from annotator import outlets
+from annotator import assignment, outlets, team
+from annotator.accounts import Permission
 from annotator.storage import Store
 from pages import ui
 
@@ -20,12 +21,17 @@ def _totals(_store: Store, url: str, revision: tuple[int, int, int]) -> dict:
     return outlets.totals(_store)
 
 
+@st.cache_data(max_entries=4, ttl=60)  # ttl: a new account shows before its first label
+def _progress(_store: Store, url: str, revision: tuple[int, int, int]) -> pd.DataFrame:
+    return pd.DataFrame(assignment.progress_rows(_store), columns=assignment.PROGRESS_COLUMNS)
+
+
 @st.cache_data(max_entries=4)
 def _documents(_store: Store, url: str, revision: tuple[int, int, int]) -> pd.DataFrame:
     return outlets.documents(_store)
 
 
-store = ui.store()
+store, user = ui.store(), ui.acting_user()
 revision = ui.data_revision()
 totals = _totals(store, store.url, revision)
 labelset = ui.labelset()
@@ -73,6 +79,28 @@ if name:
             ),
         },
     )
+
+st.subheader("Per annotator")
+st.dataframe(
+    _progress(store, store.url, revision),
+    hide_index=True,
+    key="home.annotators",
+    column_config={
+        "annotator": "Annotator",
+        "labelled": "Labelled sentences",
+        "last_active": st.column_config.DatetimeColumn("Last active", format="YYYY-MM-DD HH:mm"),
+    },
+)
+overlap = assignment.overlap(store) or 0
+if user.can(Permission.SETTINGS):
+    new_overlap = st.number_input(
+        "Annotators per sentence (0: no cap)", min_value=0, step=1, value=overlap,
+        key="home.overlap", help="A sentence labelled by this many people leaves every queue.",
+    )  # fmt: skip
+    if new_overlap != overlap:
+        team.set_overlap(user, store, int(new_overlap))
+elif overlap:
+    st.caption(f"Each sentence is labelled by at most {overlap} annotator(s).")
 
 with st.expander("Documents"):
     st.dataframe(_documents(store, store.url, revision), hide_index=True, key="home.documents")

@@ -4,14 +4,13 @@ Exported label sets (tidy CSV/JSONL/Parquet, Label Studio, doccano, Prodigy) com
 import pandas as pd
 import streamlit as st
 
-from annotator import corpus, readers
+from annotator import corpus, readers, team
 from annotator.display import escape_markdown as md
 from annotator.exchange import FORMATS
-from annotator.exchange.importer import import_file
 from annotator.problems import Problem
 from pages import ui
 
-store = ui.store()
+store, user = ui.store(), ui.acting_user()
 st.title("Import")
 round_ = st.session_state.setdefault("import.round", 0)  # a new round clears the inputs
 
@@ -47,7 +46,7 @@ with articles_tab:
         language=None if language == "guess" else language,
     )
     if found or problems:
-        preview = corpus.import_articles(store, found, dry_run=True, read_problems=problems)
+        preview = team.import_articles(user, store, found, dry_run=True, read_problems=problems)
         show_problems(preview.problems)
         st.subheader(
             f"Preview: {len(preview.documents)} document(s), {preview.sentence_count} sentence(s)"
@@ -74,9 +73,7 @@ with articles_tab:
                 f"Import {len(preview.documents)} document(s)", type="primary", key="import.commit"
             )
         ):
-            report = corpus.import_articles(
-                store, found, created_by=ui.annotator(), read_problems=problems
-            )
+            report = team.import_articles(user, store, found, read_problems=problems)
             if report.stored:
                 st.session_state["import.round"] = round_ + 1
                 st.session_state["import.done"] = (
@@ -100,8 +97,8 @@ with labels_tab:
     if label_file is not None and st.button(
         "Import labels", type="primary", key="import.labels_commit"
     ):
-        result = import_file(
-            store, label_file.getvalue(), label_file.name, annotator=ui.annotator() or "import"
+        result = team.import_labels(
+            user, store, label_file.getvalue(), label_file.name, annotator=user.name or "import"
         )
         show_problems(result.problems)
         if result.stored:

@@ -1,11 +1,16 @@
-"""Background work the pages start: training a model version, activating one."""
+"""Background work the pages start: training a model version, activating one.
+
+Retrain and Activate are an admin's actions, checked by annotator.team; the
+retrain that "retrain every N labels" starts after anyone's save is the
+project's setting at work, not the saver's action, so it is not checked.
+"""
 
 import contextlib
 import threading
 
 import streamlit as st
 
-from annotator import preannotation, training
+from annotator import team, training
 from annotator.labelsets import LabelSet
 from annotator.storage import Store
 from annotator.storage import models as models_sql
@@ -27,13 +32,16 @@ def _train_in_background(
         )
 
 
-def start_training(*, learning_curve: bool = False) -> None:
+def start_training(*, learning_curve: bool = False, automatic: bool = False) -> None:
     """Start a train in a background thread (one at a time); the page stays usable."""
     labels = ui.labelset()
     name = ui.annotator() or "someone"
     try:
-        version_id = training.begin(ui.store(), labelset=labels, created_by=name)
-    except training.TrainingBusy as exc:
+        if automatic:
+            version_id = training.begin(ui.store(), labelset=labels, created_by=name)
+        else:
+            version_id = team.begin_training(ui.acting_user(), ui.store(), labelset=labels)
+    except (training.TrainingBusy, team.PermissionDenied) as exc:
         st.session_state["model.message"] = str(exc)
         return
     threading.Thread(
@@ -46,9 +54,10 @@ def start_training(*, learning_curve: bool = False) -> None:
 
 def activate_model(version_id: int) -> None:
     try:
+        user = ui.acting_user()
         if not _has_predictions(version_id):
-            preannotation.preannotate(ui.store(), version_id, labelset=ui.labelset())
-        training.activate(ui.store(), version_id)
+            team.preannotate(user, ui.store(), version_id, labelset=ui.labelset())
+        team.activate_model(user, ui.store(), version_id)
     except Exception as exc:
         st.session_state["model.message"] = f"Not activated: {exc}"
 
@@ -61,4 +70,4 @@ def _has_predictions(version_id: int) -> bool:
 def retrain_if_due() -> None:
     """After a save: start a train when "retrain every N labels" asks for one."""
     if training.due(ui.store(), ui.labelset()):
-        start_training()
+        start_training(automatic=True)

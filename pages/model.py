@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from annotator import charts, training
+from annotator import charts, team, training
 from annotator.storage import models as models_sql
 from pages import jobs, ui
 
-store, labelset = ui.store(), ui.labelset()
+store, labelset, user = ui.store(), ui.labelset(), ui.acting_user()
 st.title("Model")
 st.caption(
     "A model learns from the labels and pre-fills its guesses on the Annotate page; the "
@@ -46,8 +46,7 @@ new_every = st.number_input(
     key="model.every",
 )  # fmt: skip
 if new_every != every:
-    with store.write() as conn:
-        models_sql.set_setting(conn, training.RETRAIN_EVERY, int(new_every))
+    team.set_setting(user, store, training.RETRAIN_EVERY, int(new_every))
 
 if not versions:
     st.info("No model yet: label some sentences, then press Retrain.")

@@ -1,7 +1,10 @@
-"""Shared pieces of the pages: the store, the label set, the annotator's name.
+"""Shared pieces of the pages: the store, the label set, who is acting.
 
-Not a page itself (the router lists the pages). Caching lives here and in the
-pages, never in ``annotator/``.
+In team mode the acting user is whoever logged in (``pages/login.py``), kept
+as a name under ``workbench.user`` and read back from the database on every
+run, so a disabled account is out at once. In single-user mode the local
+person is an admin under the name they type. Not a page itself (the router
+lists the pages). Caching lives here and in the pages, never in ``annotator/``.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ import html
 
 import streamlit as st
 
-from annotator import labelsets
+from annotator import accounts, labelsets
+from annotator.accounts import User
 from annotator.bootstrap import open_ready_store
 from annotator.labelsets import LabelSet
 from annotator.storage import Store, resolve_url
@@ -19,6 +23,7 @@ from annotator.storage import labelsets as labelsets_sql
 from annotator.storage import texts as texts_sql
 
 ANNOTATOR_KEY = "workbench.annotator"
+USER_KEY = "workbench.user"
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -48,8 +53,45 @@ def labelset(name: str = labelsets.DEFAULT_NAME) -> LabelSet:
     return _labelset(s.url, name, latest.version)
 
 
+def team_mode() -> bool:
+    return accounts.team_mode(store())
+
+
+def user() -> User | None:
+    """Who is acting: the logged-in account (None until someone logs in), or
+    in single-user mode the local admin under the typed name."""
+    if not team_mode():
+        return User(name=annotator(), role=accounts.Role.ADMIN)
+    found = accounts.get_user(store(), str(st.session_state.get(USER_KEY, "")))
+    if found is not None and not found.disabled:
+        return found
+    st.session_state.pop(USER_KEY, None)
+    return None
+
+
+def acting_user() -> User:
+    """:func:`user` on a page the router only shows once someone is logged in."""
+    if (found := user()) is None:
+        st.stop()
+    return found
+
+
+def log_in(account: User) -> None:
+    st.session_state[USER_KEY] = account.name
+    st.session_state[ANNOTATOR_KEY] = account.name
+
+
+def log_out() -> None:
+    for key in (USER_KEY, ANNOTATOR_KEY):
+        st.session_state.pop(key, None)
+    st.query_params.pop("annotator", None)
+
+
 def annotator() -> str:
-    """The annotator's name, from this session or the page address (survives a reload)."""
+    """The annotator's name: in team mode the logged-in user's; else from this
+    session or the page address (survives a reload)."""
+    if team_mode():
+        return str(st.session_state.get(USER_KEY) or "")
     name = st.session_state.get(ANNOTATOR_KEY) or st.query_params.get("annotator", "")
     if name and st.session_state.get(ANNOTATOR_KEY) != name:
         st.session_state[ANNOTATOR_KEY] = name
@@ -65,14 +107,19 @@ def ask_annotator() -> str:
     """The annotator's name; asks for it once and stops the page until given."""
     name = annotator()
     if name:
-        st.query_params["annotator"] = name
+        if not team_mode():  # in team mode the login, not the address, says who it is
+            st.query_params["annotator"] = name
         return name
     with st.form("workbench.name_form"):
         st.subheader("Who is annotating?")
         typed = st.text_input("Your name", key="workbench.name_input", max_chars=100)
         if st.form_submit_button("Start", type="primary") and typed.strip():
-            set_annotator(typed)
-            st.rerun()
+            try:
+                set_annotator(accounts.check_name(typed))
+            except accounts.InvalidAccount as exc:
+                st.error(str(exc))
+            else:
+                st.rerun()
     st.stop()
     return ""
 
