@@ -23,6 +23,8 @@ from annotator.storage.schema import (
     revisions,
     schema_migrations,
     settings,
+    stories,
+    story_documents,
     users,
     utcnow,
 )
@@ -59,6 +61,12 @@ def _models(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE revisions ADD COLUMN suggestion VARCHAR(20)"))
 
 
+def _stories(conn: Connection) -> None:
+    # create() makes each table's indexes too.
+    for table in (stories, story_documents):
+        table.create(conn, checkfirst=True)
+
+
 def _users(conn: Connection) -> None:
     users.create(conn, checkfirst=True)
 
@@ -67,6 +75,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "indexes on revisions for undo", _undo_indexes),
     Migration(3, "settings, model versions, predictions, suggestions on revisions", _models),
+    Migration(4, "stories: documents grouped by event", _stories),
     Migration(5, "users and roles for team mode", _users),
 )
 

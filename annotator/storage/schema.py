@@ -262,6 +262,29 @@ for _measure in ("least_confidence", "margin", "entropy"):
         prediction_scores.c[_measure],
     )
 
+# ---------------------------------------------------------------- stories
+
+# A story: documents from several outlets about one event, grouped by hand or
+# from a suggestion, so that their sentences can be aligned across outlets.
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_by", String(200), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# A document may belong to several stories (an article that covers two events).
+story_documents = Table(
+    "story_documents",
+    metadata,
+    Column("story_id", ForeignKey("stories.id"), primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), primary_key=True),
+)
+# Suggestions look up which documents are in a story already.
+Index("ix_story_documents_document", story_documents.c.document_id)
+
 # ---------------------------------------------------------------- accounts
 
 # Team mode: the people who may log in. While this table is empty the app
