@@ -1,8 +1,16 @@
-"""Opening a database: URL resolution, SQLite settings, transactions.
+"""Opening a database: URL resolution, SQLite and PostgreSQL settings, transactions.
 
 Start with :func:`open_store`. Any SQLAlchemy URL works; the default is a
 SQLite file under ``data/`` in the working directory, or the URL in the
-``WORKBENCH_DB`` environment variable.
+``WORKBENCH_DB`` environment variable (e.g.
+``postgresql+psycopg://user:password@host/workbench``).
+
+Both databases give the same guarantees through :class:`Store`: a write
+transaction runs alone (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a
+transaction-scoped advisory lock, so several app instances on one database
+queue their writes instead of failing on each other's read-then-insert), and
+a read sees one snapshot of the database from its first query to its end
+(SQLite: WAL; PostgreSQL: ``REPEATABLE READ``).
 """
 
 from __future__ import annotations
@@ -14,12 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 ENV_VAR = "WORKBENCH_DB"
 DEFAULT_PATH = Path("data") / "workbench.sqlite"
 BUSY_TIMEOUT_MS = 30_000
+# Held by every write transaction on PostgreSQL (migrations take another one).
+WRITE_LOCK_KEY = 7272000
+# A write waits this long for the others before it fails, like SQLite's busy timeout.
+LOCK_TIMEOUT = "30s"
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -47,21 +59,31 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection for reading; the transaction is rolled back at the end."""
+        """A connection for reading one snapshot; the transaction is rolled back at the end."""
         with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
             yield conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction, committed at the end or rolled back on error.
 
-        On SQLite it starts with ``BEGIN IMMEDIATE``: a deferred transaction
-        that reads before it writes fails at once under concurrent writers,
-        whatever the busy timeout.
+        One at a time per database. On SQLite it starts with ``BEGIN
+        IMMEDIATE``: a deferred transaction that reads before it writes fails
+        at once under concurrent writers, whatever the busy timeout. On
+        PostgreSQL it first takes an advisory lock that only write
+        transactions take (reads never wait for it), then runs in READ
+        COMMITTED, so every query after the lock sees what earlier writers
+        committed.
         """
         with self.engine.connect() as conn:
             conn = conn.execution_options(workbench_immediate=True)
             with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY}
+                    )
                 yield conn
 
 
@@ -91,11 +113,29 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def _postgresql_engine(url: str) -> Engine:
+    # pre_ping: a server restart (or a dropped idle connection) costs a
+    # reconnect, not an error on the next page view.
+    engine = create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+            cursor.execute("SET application_name = 'workbench'")
+        dbapi_connection.commit()
+
+    return engine
+
+
 def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
     """Open (and by default create or upgrade) the database at ``url``."""
     resolved = resolve_url(url)
-    if make_url(resolved).get_backend_name() == "sqlite":
+    backend = make_url(resolved).get_backend_name()
+    if backend == "sqlite":
         engine = _sqlite_engine(resolved)
+    elif backend == "postgresql":
+        engine = _postgresql_engine(resolved)
     else:
         engine = create_engine(resolved, pool_pre_ping=True)
     store = Store(engine)
