@@ -45,6 +45,7 @@ def test_a_foreign_database_is_refused(tmp_path: Path) -> None:
         open_store(f"sqlite:///{path}")
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_with_a_busy_timeout(store: Store) -> None:
     with store.read() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
