@@ -1,0 +1,165 @@
+"""Annotators saving at the same time, and a retrain while they label.
+
+Eight processes, each an annotator saving 500 labels as fast as it can on the
+same sentences: every label is stored, no save fails, the stored labels are
+what each process says it saved, and the agreement figure from the store is
+the one from what they saved. A train paused at each of its phases does not
+hold up an annotator's saves. Both run on SQLite and on PostgreSQL.
+Speed is measured in ``bench/concurrent_saves.py``, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from annotator import agreement
+from annotator.storage import Store
+from annotator.storage import labels as labels_sql
+from annotator.storage import models as models_sql
+from tests.reliability import (
+    BACKENDS,
+    HANG_GUARD_S,
+    PAUSES,
+    TASK,
+    VALUES,
+    Saved,
+    annotator_process,
+    backends,
+    consistency_problems,
+    fresh_database,
+    generated_store,
+    label_quickly,
+    saver_process,
+    spawn,
+    stored_labels,
+    train_process,
+)
+
+pytestmark = pytest.mark.xdist_group("reliability")
+
+WRITERS = 8
+SAVES = 500
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database" in metafunc.fixturenames:
+        metafunc.parametrize("database", backends(metafunc.config), indirect=True)
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL on the backend in ``request.param``."""
+    with fresh_database(request, tmp_path, getattr(request, "param", BACKENDS[0])) as url:
+        yield url
+
+
+def run_annotators(url: str, names: list[str], saves: int) -> list[Saved]:
+    ctx = spawn()
+    barrier = ctx.Barrier(len(names))
+    results = ctx.Queue()
+    processes = [
+        ctx.Process(target=annotator_process, args=(url, name, saves, barrier, results))
+        for name in names
+    ]
+    for process in processes:
+        process.start()
+    try:
+        reports = [results.get(timeout=HANG_GUARD_S) for _ in processes]
+    finally:
+        for process in processes:
+            process.join(timeout=HANG_GUARD_S)
+            if process.is_alive():
+                process.kill()
+    return sorted(reports, key=lambda r: r.annotator)
+
+
+def alpha_of(labels: dict[tuple[str, int], str]) -> float:
+    """Nominal alpha of (annotator, sentence) -> value, by the plain-array function."""
+    annotators = sorted({a for a, _ in labels})
+    units = sorted({s for _, s in labels})
+    matrix = np.full((len(annotators), len(units)), np.nan)
+    for (annotator, sentence), value in labels.items():
+        matrix[annotators.index(annotator), units.index(sentence)] = VALUES.index(value)
+    return agreement.krippendorff_alpha(matrix)
+
+
+def test_eight_annotators_saving_at_once_store_every_label(database: str) -> None:
+    store = generated_store(database, sentences=SAVES)
+    names = [f"annotator{i}" for i in range(WRITERS)]
+
+    reports = run_annotators(database, names, SAVES)
+
+    failures = [r.error for r in reports if r.error]
+    assert not failures, failures[0]
+    saved = {(r.annotator, sid): value for r in reports for sid, value in r.labels}
+    assert len(saved) == WRITERS * SAVES  # each annotator saved every sentence once
+    with store.read() as conn:
+        per_annotator = {name: labels_sql.progress_count(conn, name) for name in names}
+        current = {name: len(labels_sql.current_labels(conn, annotator=name)) for name in names}
+    assert per_annotator == dict.fromkeys(names, SAVES)
+    assert current == dict.fromkeys(names, SAVES)
+    assert stored_labels(store) == saved
+    assert consistency_problems(store) == []
+
+    # The agreement figure does not depend on how the saves interleaved.
+    frame = agreement.reliability(agreement.load_labels(store), n_boot=0, by_outlet=False)
+    (stored_alpha,) = frame.alpha.loc[frame.alpha["task"] == TASK[0], "alpha"]
+    assert 0.3 < stored_alpha < 0.9  # noisy annotators who mostly agree
+    assert stored_alpha == pytest.approx(alpha_of(saved), abs=1e-12)
+    store.engine.dispose()
+
+
+def status_of(store: Store, version_id: int) -> str:
+    with store.read() as conn:
+        record = models_sql.get_version(conn, version_id)
+    assert record is not None
+    return record.status
+
+
+def test_saves_complete_while_a_retrain_runs(database: str) -> None:
+    store = generated_store(database, sentences=300)
+    label_quickly(store, annotators=["ani", "budi"], sentence_ids=range(1, 201))
+    ctx = spawn()
+    train_end, train_control = ctx.Pipe()
+    saver_end, saver_control = ctx.Pipe()
+    trainer = ctx.Process(target=train_process, args=(database, train_end))
+    saver = ctx.Process(target=saver_process, args=(database, "citra", saver_end))
+    trainer.start()
+    saver.start()
+    saved: list[tuple[int, str]] = []
+    try:
+        for where in PAUSES:
+            assert train_control.poll(HANG_GUARD_S), f"the train never reached {where!r}"
+            message = train_control.recv()
+            assert message == ("paused", where), message
+            with store.read() as conn:
+                (version,) = models_sql.training_versions(conn)
+            saver_control.send(10)
+            assert saver_control.poll(HANG_GUARD_S), f"saves blocked while the train was {where}"
+            done = saver_control.recv()
+            assert isinstance(done, list), done
+            assert len(done) == 10
+            saved.extend(done)
+            # The train is still in the middle of its work: the saves did not wait for it.
+            assert status_of(store, version.id) == "training"
+            train_control.send("go")
+        assert train_control.poll(HANG_GUARD_S), "the train did not finish"
+        assert train_control.recv() == ("done", "ready")
+    finally:
+        saver_control.send(None)
+        for process in (trainer, saver):
+            process.join(timeout=HANG_GUARD_S)
+            if process.is_alive():
+                process.kill()
+    assert status_of(store, version.id) == "ready"
+    with store.read() as conn:
+        assert models_sql.active_version(conn, "default").id == version.id  # type: ignore[union-attr]
+        assert models_sql.has_predictions(conn, version.id)
+    citra = {sid: v for (who, sid), v in stored_labels(store).items() if who == "citra"}
+    assert citra == dict(saved) and len(citra) == 3 * 10
+    assert consistency_problems(store) == []
+    store.engine.dispose()
