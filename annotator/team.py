@@ -153,6 +153,16 @@ def begin_training(user: User, store: Store, *, labelset: LabelSet) -> int:
     return training.begin(store, labelset=labelset, created_by=user.name)
 
 
+def begin_due_training(user: User, store: Store, *, labelset: LabelSet) -> int | None:
+    """The retrain that "retrain every N labels" (an admin's setting) asks for
+    after a save: anyone who labels may start it, but only when it is due
+    (:func:`annotator.training.due`). Returns the new version id, or None."""
+    require(user, Permission.LABEL)
+    if not training.due(store, labelset):
+        return None
+    return training.begin(store, labelset=labelset, created_by=user.name)
+
+
 def train(user: User, store: Store, *, labelset: LabelSet, **options: Any) -> training.TrainOutcome:
     require(user, Permission.TRAIN)
     return training.train(store, labelset=labelset, created_by=user.name, **options)

@@ -1,8 +1,8 @@
 """Background work the pages start: training a model version, activating one.
 
 Retrain and Activate are an admin's actions, checked by annotator.team; the
-retrain that "retrain every N labels" starts after anyone's save is the
-project's setting at work, not the saver's action, so it is not checked.
+retrain that "retrain every N labels" asks for may start after anyone's save,
+but only when it is due (``team.begin_due_training``).
 """
 
 import contextlib
@@ -33,16 +33,17 @@ def _train_in_background(
 
 
 def start_training(*, learning_curve: bool = False, automatic: bool = False) -> None:
-    """Start a train in a background thread (one at a time); the page stays usable."""
-    labels = ui.labelset()
-    name = ui.annotator() or "someone"
+    """Start a train in a background thread (one at a time); the page stays usable.
+    ``automatic``: only if "retrain every N labels" says one is due."""
+    labels, user = ui.labelset(), ui.acting_user()
+    name = user.name or "someone"
+    begin = team.begin_due_training if automatic else team.begin_training
     try:
-        if automatic:
-            version_id = training.begin(ui.store(), labelset=labels, created_by=name)
-        else:
-            version_id = team.begin_training(ui.acting_user(), ui.store(), labelset=labels)
+        version_id = begin(user, ui.store(), labelset=labels)
     except (training.TrainingBusy, team.PermissionDenied) as exc:
         st.session_state["model.message"] = str(exc)
+        return
+    if version_id is None:
         return
     threading.Thread(
         target=_train_in_background,
@@ -69,5 +70,4 @@ def _has_predictions(version_id: int) -> bool:
 
 def retrain_if_due() -> None:
     """After a save: start a train when "retrain every N labels" asks for one."""
-    if training.due(ui.store(), ui.labelset()):
-        start_training(automatic=True)
+    start_training(automatic=True)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotator import annotations as ann
-from annotator import queue
+from annotator import assignment, queue
 from annotator.annotations import Choice, Decision
 from annotator.labelsets import LabelSet
 from annotator.storage import Store
+from annotator.storage import labels as labels_sql
 from annotator.storage import texts as texts_sql
 
 
@@ -149,3 +152,126 @@ def test_uncertainty_without_a_model_reads_in_order_and_says_so(store: Store) ->
     entropy = queue.get_strategy("entropy")
     assert entropy.next_sentence(store, "ani") == 1
     assert entropy.fallback  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- overlap (assignment)
+
+
+def _label_by(store: Store, labelset: LabelSet, who: str, ids: range | set[int]) -> None:
+    for sid in ids:
+        _label(store, labelset, sid, who=who)
+
+
+@pytest.mark.parametrize("name", queue.strategy_names())
+def test_every_strategy_skips_sentences_already_labelled_by_k_others(
+    store: Store, labelset: LabelSet, name: str
+) -> None:
+    assignment.set_overlap(store, 2)
+    _label_by(store, labelset, "budi", range(1, 41))
+    _label_by(store, labelset, "citra", range(1, 41))
+    _label_by(store, labelset, "dewi", range(41, 50))  # one other: still open to ani
+    strategy = queue.get_strategy(name)
+    seen: list[int] = []
+    after = None
+    for _ in range(18):
+        sid = strategy.next_sentence(store, "ani", after=after)
+        seen.append(sid)
+        _label(store, labelset, sid)
+        after = sid
+    assert sorted(seen) == list(range(41, 59))
+    with pytest.raises(queue.QueueExhausted):
+        strategy.next_sentence(store, "ani", after=after)
+
+
+@pytest.mark.parametrize("name", queue.strategy_names())
+def test_with_overlap_one_each_sentence_goes_to_one_annotator(
+    store: Store, labelset: LabelSet, name: str
+) -> None:
+    assignment.set_overlap(store, 1)
+    strategy = queue.get_strategy(name)
+    takers: dict[int, str] = {}
+    for turn in range(58):
+        who = ("ani", "budi", "citra")[turn % 3]
+        sid = strategy.next_sentence(store, who)
+        assert sid not in takers, f"{sid} went to {takers.get(sid)} and {who}"
+        takers[sid] = who
+        _label(store, labelset, sid, who=who)
+    for who in ("ani", "budi", "citra", "dewi"):
+        with pytest.raises(queue.QueueExhausted):
+            strategy.next_sentence(store, who)
+
+
+def test_gold_labels_do_not_count_toward_the_overlap(store: Store, labelset: LabelSet) -> None:
+    assignment.set_overlap(store, 1)
+    _label(store, labelset, 1, who="gold")
+    assert queue.get_strategy("sequential").next_sentence(store, "ani") == 1
+
+
+def test_no_overlap_setting_means_no_cap(store: Store, labelset: LabelSet) -> None:
+    for who in ("budi", "citra", "dewi"):
+        _label(store, labelset, 1, who=who)
+    assert assignment.overlap(store) is None
+    assert queue.get_strategy("sequential").next_sentence(store, "ani") == 1
+    assignment.set_overlap(store, 3)
+    assert queue.get_strategy("sequential").next_sentence(store, "ani") == 2
+    assignment.set_overlap(store, 0)  # 0 lifts the cap again
+    assert queue.get_strategy("sequential").next_sentence(store, "ani") == 1
+
+
+def test_uncertainty_queues_respect_the_overlap(store: Store, labelset: LabelSet) -> None:
+    from annotator.storage import models as models_sql
+
+    with store.write() as conn:
+        vid = models_sql.start_version(
+            conn, label_set="default", label_set_version=1, created_by="t"
+        )
+        models_sql.finish_version(conn, vid, data=b"x", card={})
+        models_sql.set_active(conn, vid)
+        models_sql.replace_predictions(
+            conn, vid, [], [(sid, 0.5, 1 - sid / 100, sid / 100) for sid in range(1, 59)]
+        )
+    assignment.set_overlap(store, 1)
+    _label(store, labelset, 58, who="budi")
+    entropy = queue.get_strategy("entropy")
+    assert entropy.next_sentence(store, "ani") == 57
+    assert not entropy.fallback  # type: ignore[attr-defined]
+
+
+def _clear(store: Store, labelset: LabelSet, who: str, ids: set[int]) -> None:
+    for sid in ids:
+        decision = Decision("bias", "", ())
+        ann.save(store, sentence_id=sid, annotator=who, decisions=[decision], labelset=labelset)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    budi=st.sets(st.integers(min_value=1, max_value=58), max_size=58),
+    citra=st.sets(st.integers(min_value=1, max_value=58), max_size=58),
+    k=st.integers(min_value=1, max_value=3),
+    after=st.integers(0, 58),
+)
+def test_the_queue_never_offers_a_sentence_at_the_overlap(
+    store: Store, labelset: LabelSet, budi: set[int], citra: set[int], k: int, after: int
+) -> None:
+    others = {"budi": budi, "citra": citra}
+    for who, ids in others.items():
+        _label_by(store, labelset, who, ids)
+    assignment.set_overlap(store, k)
+    # The oracle counts from the labels themselves, not from the progress table.
+    with store.read() as conn:
+        pairs = {(lab.sentence_id, lab.annotator) for lab in labels_sql.current_labels(conn)}
+    taken = Counter(sid for sid, _ in pairs)
+    open_ids = {sid for sid in range(1, 59) if taken[sid] < k}
+    try:
+        for name in queue.strategy_names():
+            try:
+                sid = queue.get_strategy(name).next_sentence(store, "ani", after=after)
+            except queue.QueueExhausted:
+                assert not open_ids, name
+            else:
+                assert sid in open_ids, name
+    finally:  # the store outlives the example: leave no labels behind
+        for who, ids in others.items():
+            _clear(store, labelset, who, ids)
