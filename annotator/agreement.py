@@ -66,10 +66,11 @@ _BLOCK_CELLS = 4_000_000  # bootstrap weights held at once (32 MB of float64)
 
 def krippendorff_alpha(codes: npt.ArrayLike) -> float:
     """Nominal alpha of a reliability matrix (annotators x units, NaN = missing),
-    by the ``krippendorff`` package; NaN when fewer than two values occur."""
+    by the ``krippendorff`` package; NaN when the units two annotators or
+    more labelled hold fewer than two values."""
     data = np.asarray(codes, dtype=float)
-    present = data[~np.isnan(data)]
-    if np.unique(present).size < 2:
+    pairable = data[:, np.count_nonzero(~np.isnan(data), axis=0) >= 2]
+    if np.unique(pairable[~np.isnan(pairable)]).size < 2:
         return math.nan
     return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
 
@@ -343,7 +344,7 @@ def _part(analysis: Analysis, items: IntArray, *, kappa: bool) -> _Part:
             ],
             axis=2,
         )
-        flat = per_pair.reshape(per_pair.shape[0], -1).astype(np.float32)
+        flat = per_pair.reshape(per_pair.shape[0], len(pairs) * 2 * v).astype(np.float32)
         blocks.append(np.asarray(member @ flat, dtype=np.float64))
     return _Part(analysis, codes, index, np.hstack(blocks), pairs)
 
