@@ -16,13 +16,13 @@ a read sees one snapshot of the database from its first query to its end
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 
 ENV_VAR = "WORKBENCH_DB"
@@ -85,6 +85,46 @@ class Store:
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY}
                     )
                 yield conn
+
+
+def bulk_insert(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert many rows, given as plain tuples in ``columns`` order, the fastest
+    way the database offers; the path of imports and predictions.
+
+    Only for columns that need no conversion on the way in (integers, floats,
+    text: not timestamps or JSON), since no SQLAlchemy type processing runs.
+    SQLite: the driver's ``executemany`` of the compiled INSERT (SQLAlchemy's
+    per-row parameter processing was most of a million-row insert).
+    PostgreSQL through psycopg: ``COPY ... FROM STDIN``, about 3x the rows per
+    second of an ``executemany``. Anything else: SQLAlchemy's ``executemany``.
+    """
+    if not rows:
+        return
+    dialect = conn.dialect
+    if dialect.name == "sqlite":
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+        # Positional placeholders: the tuples must follow the statement's order.
+        assert tuple(compiled.positiontup or ()) == tuple(columns), compiled.positiontup
+        conn.exec_driver_sql(str(compiled), rows)
+        return
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        from psycopg import sql
+
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(*([table.schema] if table.schema else []), table.name),
+            sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+        )
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
+        return
+    conn.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
