@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, desc, func, insert, select, update
 
+from annotator.storage.engine import bulk_insert
 from annotator.storage.schema import (
     model_versions,
     prediction_scores,
@@ -223,16 +224,7 @@ def replace_predictions(
 def _bulk(
     conn: Connection, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
-    if not rows:
-        return
-    if conn.dialect.name == "sqlite":
-        # The driver's executemany on plain tuples: SQLAlchemy's per-row
-        # parameter processing would dominate a million-row insert.
-        compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
-        assert tuple(compiled.positiontup or ()) == tuple(columns)
-        conn.exec_driver_sql(str(compiled), rows)
-        return
-    conn.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
+    bulk_insert(conn, table, columns, rows)
 
 
 def has_predictions(conn: Connection, version_id: int) -> bool:

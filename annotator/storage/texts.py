@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select
 
+from annotator.storage.engine import bulk_insert
 from annotator.storage.schema import (
     documents,
     imports,
@@ -131,26 +132,9 @@ def insert_sentences(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def insert_sentence_rows(conn: Connection, rows: Sequence[SentenceRow]) -> None:
-    """Insert sentences given as tuples in the order of :data:`SENTENCE_COLUMNS`.
-
-    The bulk path of imports. On SQLite the rows go to the driver's
-    ``executemany`` as they are: SQLAlchemy's per-row parameter processing
-    was most of the time of a million-sentence insert (and these columns
-    need no conversion). Other databases keep SQLAlchemy's batching.
-    """
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(sentences), [dict(zip(SENTENCE_COLUMNS, r, strict=True)) for r in rows])
-        return
-    conn.exec_driver_sql(_sqlite_insert_sentences(conn), rows)
-
-
-def _sqlite_insert_sentences(conn: Connection) -> str:
-    compiled = insert(sentences).compile(dialect=conn.dialect, column_keys=list(SENTENCE_COLUMNS))
-    # Positional placeholders: the tuples must follow the statement's order.
-    assert tuple(compiled.positiontup or ()) == SENTENCE_COLUMNS, compiled.positiontup
-    return str(compiled)
+    """Insert sentences given as tuples in the order of :data:`SENTENCE_COLUMNS`:
+    the bulk path of imports (see :func:`~annotator.storage.engine.bulk_insert`)."""
+    bulk_insert(conn, sentences, SENTENCE_COLUMNS, rows)
 
 
 def sentence_ids_of(conn: Connection, document_ids: Sequence[int]) -> dict[tuple[int, int], int]:
