@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: start test install lint typecheck unit browser-deps bench clean
+.PHONY: start test install lint typecheck unit browser-deps postgres-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,22 @@ start: install
 	$(BIN)/workbench init
 	$(BIN)/workbench serve
 
-## Install everything (Chromium included) and run the whole suite: lint, types, tests, browser tests.
-test: install browser-deps lint typecheck unit
+## Install everything (Chromium and PostgreSQL included) and run the whole suite: lint, types,
+## tests (the storage and page tests on SQLite and on a throwaway PostgreSQL server), browser tests.
+test: install browser-deps postgres-deps lint typecheck unit
 
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Chromium from Debian for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The tests start their own throwaway server from these binaries (tests/postgres.py);
+# nothing needs to be running, and the Debian cluster the package may create is not used.
+postgres-deps:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 \
+	  || [ -n "$$WORKBENCH_PG_BIN" ] || { \
+	  echo "installing PostgreSQL from Debian for the tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 lint: install
 	$(BIN)/ruff check .
