@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,7 @@ import pandas as pd
 from annotator import model
 from annotator.labelsets import LabelSet, find_mentions
 from annotator.model import TrainedTask
+from annotator.model.multitask import SharedPredictor
 from annotator.storage import Store
 from annotator.storage import models as models_sql
 from annotator.storage import texts as texts_sql
@@ -54,44 +57,75 @@ def _uncertainties(proba: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return least, margin, entropy
 
 
+def stance_pairs(labelset: LabelSet, texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """The targets each text names, as rows: the text's index and the target,
+    text by text, targets in order of first mention.
+
+    The same mentions as :func:`~annotator.labelsets.find_mentions` text by
+    text, found in one pass over the texts joined by a NUL character (no
+    alias holds one, and it is neither a word character nor "@", as the
+    start and end of a text are not).
+    """
+    joined = "\x00".join(texts)
+    mentions = find_mentions(labelset, joined)
+    if not mentions:
+        return np.zeros(0, dtype=np.int64), []
+    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+    at = np.fromiter((m.start for m in mentions), dtype=np.int64, count=len(mentions))
+    owners = (np.searchsorted(starts, at, side="right") - 1).tolist()
+    pairs = list(dict.fromkeys(zip(owners, (m.target for m in mentions), strict=True)))
+    where = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
+    return where, [t for _, t in pairs]
+
+
+def _predictor(trained: dict[str, TrainedTask] | SharedPredictor) -> SharedPredictor:
+    return trained if isinstance(trained, SharedPredictor) else SharedPredictor(trained)
+
+
 def predict_batch(
-    trained: dict[str, TrainedTask],
+    trained: dict[str, TrainedTask] | SharedPredictor,
     labelset: LabelSet,
     ids: Sequence[int],
     texts: Sequence[str],
 ) -> tuple[list[tuple[int, str, str, str, float]], np.ndarray]:
-    """Prediction rows and the (n, 3) uncertainty scores of one batch."""
+    """Prediction rows and the (n, 3) uncertainty scores of one batch.
+
+    Rows come sorted as the predictions table's key (sentence, task,
+    target, value), so storing them appends to its indexes. Pass a
+    :class:`~annotator.model.multitask.SharedPredictor` built once when
+    predicting many batches.
+    """
+    predictor = _predictor(trained)
     n = len(ids)
-    rows: list[tuple[int, str, str, str, float]] = []
+    sentence_ids = np.asarray(ids, dtype=np.int64)
+    stance_tasks = [name for name, task in predictor.tasks.items() if task.kind == "stance"]
+    stance: dict[str, tuple[np.ndarray, list[str]]] = {}
+    if stance_tasks:
+        where, targets = stance_pairs(labelset, texts)
+        if len(where):
+            stance = dict.fromkeys(stance_tasks, (where, targets))
+    predicted = predictor.predict(texts, stance=stance)
+    columns: list[tuple[np.ndarray, str, Any, np.ndarray, np.ndarray]] = []
     sums = np.zeros((n, 3))
     counts = np.zeros(n)
-    for name, task in trained.items():
+    for name, (proba, classes) in predicted.items():
+        task = predictor.tasks[name]
+        values = np.asarray([*classes, ""], dtype=object)  # the last: no value applies
         if task.kind == "stance":
-            pairs = [
-                (i, target)
-                for i, text in enumerate(texts)
-                for target in dict.fromkeys(m.target for m in find_mentions(labelset, text))
-            ]
-            if not pairs:
-                continue
-            where = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
-            targets = [t for _, t in pairs]
-            proba, classes = model.predict_proba(task, [texts[i] for i in where], targets=targets)
+            where, targets = stance[name]
+            target: Any = np.asarray(targets, dtype=object)
         else:
-            where = np.arange(n)
-            targets = [""] * n
-            proba, classes = model.predict_proba(task, texts)
+            where, target = np.arange(n), ""
         if task.kind == "multi":
             thresholds = np.asarray(task.model.named_steps["classify"].thresholds_)
             present = proba >= thresholds
-            for row, (i, on) in enumerate(zip(where.tolist(), present, strict=True)):
-                chosen = np.flatnonzero(on)
-                if chosen.size:
-                    rows.extend(
-                        (ids[i], name, "", classes[j], float(proba[row, j])) for j in chosen
-                    )
-                else:
-                    rows.append((ids[i], name, "", "", float(1.0 - proba[row].max())))
+            rows, chosen = np.nonzero(present)  # row by row, values in order
+            probability = proba[rows, chosen]
+            empty = np.flatnonzero(~present.any(axis=1))
+            rows = np.concatenate([rows, empty])
+            chosen = np.concatenate([chosen, np.full(len(empty), len(classes))])
+            probability = np.concatenate([probability, 1.0 - proba[empty].max(axis=1)])
+            columns.append((where[rows], name, target, values[chosen], probability))
             # Each value is a yes/no decision: its uncertainty, averaged over values.
             binary = np.stack([1 - proba, proba], axis=2).reshape(-1, 2)
             scores = np.stack(
@@ -99,17 +133,48 @@ def predict_batch(
             )
         else:
             best = proba.argmax(axis=1)
-            rows.extend(
-                (ids[i], name, target, classes[j], float(proba[row, j]))
-                for row, (i, target, j) in enumerate(
-                    zip(where.tolist(), targets, best.tolist(), strict=True)
-                )
-            )
+            probability = proba[np.arange(len(best)), best]
+            columns.append((where, name, target, values[best], probability))
             scores = np.stack(_uncertainties(proba), axis=1)
         np.add.at(sums, where, scores)
         np.add.at(counts, where, 1)
     averaged = sums / np.maximum(counts, 1)[:, None]
-    return rows, averaged
+    return _rows(sentence_ids, columns), averaged
+
+
+def _rows(
+    sentence_ids: np.ndarray, columns: list[tuple[np.ndarray, str, Any, np.ndarray, np.ndarray]]
+) -> list[tuple[int, str, str, str, float]]:
+    """Rows of every task, in key order."""
+    if not columns:
+        return []
+    sizes = [len(where) for where, *_ in columns]
+    sid = sentence_ids[np.concatenate([where for where, *_ in columns])]
+    task = np.repeat(np.asarray([name for _, name, *_ in columns], dtype=object), sizes)
+    target = np.concatenate(
+        [t if isinstance(t, np.ndarray) else np.full(len(w), t, dtype=object)
+         for w, _, t, _, _ in columns]
+    )  # fmt: skip
+    value = np.concatenate([v for *_, v, _ in columns])
+    probability = np.concatenate([p for *_, p in columns]).astype(np.float64)
+    order = np.lexsort([_ranks(value), _ranks(target), _ranks(task), sid])
+    return list(
+        zip(
+            sid[order].tolist(),
+            task[order].tolist(),
+            target[order].tolist(),
+            value[order].tolist(),
+            probability[order].tolist(),
+            strict=True,
+        )
+    )
+
+
+def _ranks(strings: np.ndarray) -> np.ndarray:
+    """Each string's rank in code-point order (as the database orders text keys)."""
+    distinct = sorted(set(strings.tolist()))
+    rank = {s: i for i, s in enumerate(distinct)}
+    return np.fromiter(map(rank.__getitem__, strings.tolist()), np.int64, len(strings))
 
 
 def preannotate(
@@ -120,35 +185,47 @@ def preannotate(
     batch: int = BATCH,
     progress: Callable[[int], None] | None = None,
 ) -> PreannotationReport:
-    """Predict every sentence with a model version and store the guesses."""
+    """Predict every sentence with a model version and store the guesses.
+
+    Each batch is stored in its own short write while the next one is
+    predicted (a database write spends most of its time outside Python).
+    """
     started = time.perf_counter()
-    trained = _load(store, version_id, labelset)
+    predictor = SharedPredictor(_load(store, version_id, labelset))
     with store.write() as conn:
         models_sql.clear_predictions(conn, version_id)
     predicting = 0.0
     done = stored = 0
     after = 0
-    while True:
-        with store.read() as conn:
-            chunk = texts_sql.sentence_chunk(conn, after=after, limit=batch)
-        if not chunk:
-            break
-        ids = [sid for sid, _ in chunk]
-        t0 = time.perf_counter()
-        rows, uncertainty = predict_batch(trained, labelset, ids, [text for _, text in chunk])
-        predicting += time.perf_counter() - t0
-        scores = [
-            (sid, float(a), float(b), float(c))
-            for sid, (a, b, c) in zip(ids, uncertainty.tolist(), strict=True)
-        ]
+
+    def write(rows: list[tuple[int, str, str, str, float]], scores: list[Any], n: int) -> None:
+        nonlocal done, stored
         # One short write per batch: annotators' saves are not held up for long.
         with store.write() as conn:
             models_sql.add_predictions(conn, version_id, rows, scores)
-        done += len(ids)
+        done += n
         stored += len(rows)
-        after = ids[-1]
         if progress is not None:
             progress(done)
+
+    with ThreadPoolExecutor(1) as writer:
+        pending: Future[None] | None = None
+        while True:
+            with store.read() as conn:
+                chunk = texts_sql.sentence_chunk(conn, after=after, limit=batch)
+            if not chunk:
+                break
+            ids = [sid for sid, _ in chunk]
+            t0 = time.perf_counter()
+            rows, uncertainty = predict_batch(predictor, labelset, ids, [t for _, t in chunk])
+            predicting += time.perf_counter() - t0
+            scores = list(zip(ids, *uncertainty.T.tolist(), strict=True))
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(write, rows, scores, len(ids))
+            after = ids[-1]
+        if pending is not None:
+            pending.result()
     return PreannotationReport(
         version_id=version_id,
         sentences=done,

@@ -122,7 +122,7 @@ class StanceFeatures(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------ helpers
 
-    def _names(self, target: str) -> tuple[str, ...]:
+    def names_of(self, target: str) -> tuple[str, ...]:
         return (target, *dict(normalise_aliases(self.aliases)).get(target, ()))
 
     def target_texts(self, rows: np.ndarray) -> list[str]:
@@ -131,7 +131,7 @@ class StanceFeatures(TransformerMixin, BaseEstimator):
         targets = rows[:, 1]
         for target in dict.fromkeys(targets.tolist()):
             at = np.flatnonzero(targets == target)
-            masked = mask_texts(rows[at, 0].tolist(), self._names(target), self.placeholder)
+            masked = mask_texts(rows[at, 0].tolist(), self.names_of(target), self.placeholder)
             for i, text in zip(at.tolist(), masked, strict=True):
                 texts[i] = text
         return texts
@@ -192,7 +192,7 @@ class StanceFeatures(TransformerMixin, BaseEstimator):
                 f"knows {', '.join(self.own_targets_.tolist())}"
             )
 
-    def _index(self, names: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    def position(self, names: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """Position of each row's target in ``names`` (-1: not there)."""
         position = {t: i for i, t in enumerate(names.tolist())}
         return np.fromiter((position.get(t, -1) for t in targets.tolist()), np.int64, len(targets))
@@ -200,8 +200,8 @@ class StanceFeatures(TransformerMixin, BaseEstimator):
     def _augment(self, text: sp.csr_array, targets: np.ndarray) -> sp.csr_array:
         """The rows laid out in CSR order directly: shared part, own copy, indicator."""
         n = text.shape[0]
-        own = self._index(self.own_targets_, targets)
-        known = self._index(self.targets_, targets)
+        own = self.position(self.own_targets_, targets)
+        known = self.position(self.targets_, targets)
         per_row = np.diff(text.indptr)
         row_of = np.repeat(np.arange(n), per_row)
         shared = np.ones(text.nnz, dtype=bool) if self.mode != "per_target" else None
@@ -220,22 +220,22 @@ class StanceFeatures(TransformerMixin, BaseEstimator):
         rank_copied = np.cumsum(copied) - 1
         rank_copied = rank_copied[copied] - (np.cumsum(np.r_[0, flags])[:-1])[row_of[copied]]
         at = cursor[row_of[copied]] + rank_copied
-        indices[at] = self._copy_start(own[row_of[copied]]) + text.indices[copied]
+        indices[at] = self.copy_start(own[row_of[copied]]) + text.indices[copied]
         data[at] = text.data[copied] * self.target_weight
         cursor += flags
         has = np.flatnonzero(known >= 0)
-        indices[cursor[has]] = self._indicator_start() + known[has]
+        indices[cursor[has]] = self.indicator_start() + known[has]
         data[cursor[has]] = 1.0
-        width = self._indicator_start() + len(self.targets_)
+        width = self.indicator_start() + len(self.targets_)
         return int32_indices(sp.csr_array((data, indices, indptr), shape=(n, width)))
 
-    def _copy_start(self, own_index: np.ndarray) -> np.ndarray:
+    def copy_start(self, own_index: np.ndarray) -> np.ndarray:
         """First column of each target's copy."""
         shared = 0 if self.mode == "per_target" else self.n_text_features_
         return shared + own_index * self.copy_width_
 
-    def _indicator_start(self) -> int:
-        return int(self._copy_start(np.array([len(self.own_targets_)]))[0])
+    def indicator_start(self) -> int:
+        return int(self.copy_start(np.array([len(self.own_targets_)]))[0])
 
     def linear_scores(
         self, X: Any, coef: np.ndarray, intercept: np.ndarray, *, n_jobs: int | None = None
@@ -247,11 +247,11 @@ class StanceFeatures(TransformerMixin, BaseEstimator):
         d = self.n_text_features_
         # Rows grouped by target, so each target's rows of a chunk are one
         # slice of the count matrices (no copies); scores go back in order.
-        order = np.argsort(self._index(self.own_targets_, rows[:, 1]), kind="stable")
+        order = np.argsort(self.position(self.own_targets_, rows[:, 1]), kind="stable")
         rows = rows[order]
-        own = self._index(self.own_targets_, rows[:, 1])
-        known = self._index(self.targets_, rows[:, 1])
-        offset = self._indicator_start()
+        own = self.position(self.own_targets_, rows[:, 1])
+        known = self.position(self.targets_, rows[:, 1])
+        offset = self.indicator_start()
         copy_word_only = self.copy_width_ < d
 
         def score(at: slice, blocks: list[Weighted]) -> np.ndarray:
@@ -264,7 +264,7 @@ class StanceFeatures(TransformerMixin, BaseEstimator):
             copied = blocks[:1] if copy_word_only else blocks
             for b in np.unique(chunk_own[chunk_own >= 0]).tolist():
                 lo, hi = np.searchsorted(chunk_own, [b, b + 1])
-                start = int(self._copy_start(np.array([b]))[0])
+                start = int(self.copy_start(np.array([b]))[0])
                 part = coef[:, start : start + self.copy_width_] * self.target_weight
                 scores[lo:hi] += block_scores(copied, part, rows=slice(int(lo), int(hi)))
             has = chunk_known >= 0

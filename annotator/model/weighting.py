@@ -18,7 +18,7 @@ from annotator.model.counting import int32_indices
 
 def weigh(counts: sp.csr_array, vectorizer: TfidfVectorizer) -> sp.csr_array:
     """``TfidfTransformer.transform`` of a count matrix (same numbers)."""
-    X = _term_frequencies(counts, vectorizer)
+    X = term_frequencies(counts, vectorizer)
     if vectorizer.use_idf:
         X.data *= vectorizer.idf_[X.indices]
     if vectorizer.norm is not None:
@@ -26,7 +26,7 @@ def weigh(counts: sp.csr_array, vectorizer: TfidfVectorizer) -> sp.csr_array:
     return X
 
 
-def _term_frequencies(counts: sp.csr_array, vectorizer: TfidfVectorizer) -> sp.csr_array:
+def term_frequencies(counts: sp.csr_array, vectorizer: TfidfVectorizer) -> sp.csr_array:
     """Counts turned into term frequencies, in place (the caller owns ``counts``)."""
     tf = int32_indices(sp.csr_array(counts, dtype=np.float64))
     if vectorizer.sublinear_tf and tf.nnz:
@@ -53,13 +53,13 @@ class Weighted(NamedTuple):
         if rows is None:
             tf, norms = self.tf, self.norms
         elif isinstance(rows, slice):
-            tf, norms = _row_view(self.tf, rows), self.norms[rows]
+            tf, norms = row_view(self.tf, rows), self.norms[rows]
         else:
             tf, norms = self.tf[rows], self.norms[rows]
         return np.asarray(tf @ weights.T) / norms[:, None]
 
 
-def _row_view(X: sp.csr_array, rows: slice) -> sp.csr_array:
+def row_view(X: sp.csr_array, rows: slice) -> sp.csr_array:
     """Rows ``start:stop`` of a CSR matrix sharing its data and indices."""
     start, stop, _ = rows.indices(X.shape[0])
     first, last = X.indptr[start], X.indptr[stop]
@@ -72,7 +72,7 @@ def _row_view(X: sp.csr_array, rows: slice) -> sp.csr_array:
 
 def weigh_lazily(counts: sp.csr_array, vectorizer: TfidfVectorizer) -> Weighted:
     """The parts of ``weigh(counts, vectorizer)`` (same numbers once combined)."""
-    tf = _term_frequencies(counts, vectorizer)
+    tf = term_frequencies(counts, vectorizer)
     idf = vectorizer.idf_ if vectorizer.use_idf else None
     weights = idf if idf is not None else np.ones(tf.shape[1])
     norms = np.ones(tf.shape[0])
