@@ -43,7 +43,9 @@ from annotator.storage.texts import DocumentRecord
 
 DOCUMENT_THRESHOLD = 0.25
 MAX_NAME = 200
-_BLOCK = 1000  # documents compared at once while suggesting
+_BLOCK_CELLS = 4_000_000  # similarities computed at once while suggesting (32 MB)
+_MAX_LINKAGE = 500  # documents clustered at once
+_NEIGHBOURS = 20  # links kept per document
 
 # Function words only: content words carry the story, and a small corpus
 # gives these no useful inverse document frequency. "as"/"us" stay, as "AS"
@@ -170,22 +172,26 @@ def remove_documents(store: Store, story_id: int, document_ids: Sequence[int]) -
 
 def list_stories(store: Store) -> list[Story]:
     """Every story with its documents, by id."""
-    with store.read() as conn:
-        rows = stories_sql.list_stories(conn)
-        members = stories_sql.story_members(conn)
-    by_story: dict[int, list[DocumentRecord]] = {}
-    for story_id, document in members:
-        by_story.setdefault(story_id, []).append(document)
-    return [
-        Story(r.id, r.name, r.created_by, r.created_at, tuple(by_story.get(r.id, ()))) for r in rows
-    ]
+    return _stories(store, None)
 
 
 def get_story(store: Store, story_id: int) -> Story:
-    for story in list_stories(store):
-        if story.id == story_id:
-            return story
-    raise UnknownStory(f"no story with the id {story_id}")
+    found = _stories(store, story_id)
+    if not found:
+        raise UnknownStory(f"no story with the id {story_id}")
+    return found[0]
+
+
+def _stories(store: Store, story_id: int | None) -> list[Story]:
+    with store.read() as conn:
+        rows = stories_sql.list_stories(conn, story_id)
+        members = stories_sql.story_members(conn, story_id)
+    by_story: dict[int, list[DocumentRecord]] = {}
+    for member_of, document in members:
+        by_story.setdefault(member_of, []).append(document)
+    return [
+        Story(r.id, r.name, r.created_by, r.created_at, tuple(by_story.get(r.id, ()))) for r in rows
+    ]
 
 
 # ------------------------------------------------------------ suggested
@@ -204,38 +210,88 @@ def document_vectors(texts: Sequence[str]) -> sp.csr_matrix:
         return sp.csr_matrix((len(texts), 0))
 
 
+Edges = tuple[np.ndarray, np.ndarray, np.ndarray]  # row, column, similarity; row < column
+
+
+def _edges(vectors: sp.csr_matrix, threshold: float) -> Edges:
+    """Links between rows at least ``threshold`` alike, each row keeping its
+    :data:`_NEIGHBOURS` most alike (a story has a few reports, not hundreds),
+    so that a corpus on one topic does not link everything to everything."""
+    n = vectors.shape[0]
+    k = min(_NEIGHBOURS, n - 1)
+    parts: list[Edges] = []
+    step = max(1, _BLOCK_CELLS // max(n, 1))
+    for start in range(0, n if k > 0 else 0, step):
+        block = (vectors[start : start + step] @ vectors.T).toarray()
+        rows = np.arange(block.shape[0])
+        block[rows, rows + start] = -1.0  # not a link to itself
+        col = np.argpartition(-block, k - 1, axis=1)[:, :k]
+        sim = np.take_along_axis(block, col, axis=1)
+        row = np.broadcast_to(rows[:, None] + start, col.shape)
+        keep = sim >= threshold
+        row, col, sim = row[keep], col[keep], sim[keep]
+        parts.append((np.minimum(row, col), np.maximum(row, col), sim))
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    row, col, sim = (np.concatenate(p) for p in zip(*parts, strict=True))
+    pairs = np.unique(np.stack([row, col, sim]), axis=1)  # a link kept by both ends once
+    return pairs[0].astype(np.int64), pairs[1].astype(np.int64), pairs[2]
+
+
+def _components(n: int, edges: Edges, members: np.ndarray, link: float) -> list[np.ndarray]:
+    """Components (two rows or more) among ``members`` linked at ``link`` or above."""
+    row, col, sim = edges
+    inside = np.zeros(n, dtype=bool)
+    inside[members] = True
+    keep = inside[row] & inside[col] & (sim >= link)
+    graph = sp.coo_matrix((np.ones(int(keep.sum())), (row[keep], col[keep])), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    label = label[members]
+    found = [members[label == k] for k in np.unique(label)]
+    return [m for m in found if m.size >= 2]
+
+
+def _clusters(
+    vectors: sp.csr_matrix, edges: Edges, members: np.ndarray, *, link: float, threshold: float
+) -> list[np.ndarray]:
+    """Average-linkage clusters (two rows or more) of a component, cut at ``threshold``."""
+    if members.size > _MAX_LINKAGE:
+        # Too big for a dense distance matrix: split it by a stricter link
+        # first. It ends, since no two rows are alike above 1.
+        stricter = link + 0.05
+        return [
+            cluster
+            for part in _components(vectors.shape[0], edges, members, stricter)
+            for cluster in _clusters(vectors, edges, part, link=stricter, threshold=threshold)
+        ]
+    if members.size == 2:
+        return [members]
+    sim = (vectors[members] @ vectors[members].T).toarray()
+    distance = np.clip(1.0 - sim, 0.0, 2.0)
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(distance, checks=False), method="average")
+    cut = fcluster(tree, t=1.0 - threshold, criterion="distance")
+    chosen = [members[cut == k] for k in np.unique(cut)]
+    return [c for c in chosen if c.size >= 2]
+
+
 def group_documents(
     vectors: sp.csr_matrix, *, threshold: float = DOCUMENT_THRESHOLD
 ) -> list[list[int]]:
-    """Groups of two or more row indices whose rows are alike (see the module docstring)."""
+    """Groups of two or more row indices whose rows are alike (see the module docstring).
+
+    Each document keeps links to its 20 most alike only, and a component of
+    more than 500 documents (a corpus on one long-running topic) is first
+    split by links stricter in steps of 0.05: this bounds memory and time,
+    and may cut a story that one clustering of everything would keep.
+    """
     n = vectors.shape[0]
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    for start in range(0, n, _BLOCK):
-        block = sp.coo_matrix(vectors[start : start + _BLOCK] @ vectors.T)
-        keep = (block.data >= threshold) & (block.row + start < block.col)
-        rows.append(block.row[keep] + start)
-        cols.append(block.col[keep])
-    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-    graph = sp.coo_matrix((np.ones(row.size), (row, col)), shape=(n, n))
-    _, component = connected_components(graph, directed=False)
-    groups: list[list[int]] = []
-    for label in np.unique(component):
-        members = np.flatnonzero(component == label)
-        if members.size == 2:
-            groups.append(members.tolist())
-        elif members.size > 2:
-            sim = (vectors[members] @ vectors[members].T).toarray()
-            distance = np.clip(1.0 - sim, 0.0, 2.0)
-            np.fill_diagonal(distance, 0.0)
-            tree = linkage(squareform(distance, checks=False), method="average")
-            cut = fcluster(tree, t=1.0 - threshold, criterion="distance")
-            for cluster in np.unique(cut):
-                chosen = members[cut == cluster]
-                if chosen.size >= 2:
-                    groups.append(chosen.tolist())
-    return groups
+    edges = _edges(vectors, threshold)
+    return [
+        sorted(cluster.tolist())
+        for members in _components(n, edges, np.arange(n), threshold)
+        for cluster in _clusters(vectors, edges, members, link=threshold, threshold=threshold)
+    ]
 
 
 def suggest_stories(

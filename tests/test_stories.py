@@ -107,11 +107,13 @@ def test_documents_come_and_go_and_deleting_a_story_keeps_them(store: Store) -> 
     assert stories.add_documents(store, story_id, [bbc, kumparan, kumparan]) == 1
     assert stories.remove_documents(store, story_id, [bbc]) == 1
     assert stories.remove_documents(store, story_id, [bbc]) == 0
+    other = stories.create_story(store, "other", document_ids=[bbc])
     assert [d.id for d in stories.get_story(store, story_id).documents] == [kumparan]
+    assert [d.id for d in stories.get_story(store, other).documents] == [bbc]
     stories.delete_story(store, story_id)
-    assert stories.list_stories(store) == []
+    assert [s.id for s in stories.list_stories(store)] == [other]
     with store.read() as conn:
-        assert conn.scalar(select(story_documents.c.story_id)) is None
+        assert set(conn.scalars(select(story_documents.c.story_id))) == {other}
         assert texts_sql.count_documents(conn) == 2
 
 
@@ -192,6 +194,19 @@ def test_a_chain_of_weak_links_is_not_one_story() -> None:
     groups = stories.group_documents(vectors, threshold=0.4)
     assert len(groups) == 1 and len(groups[0]) == 2
     assert stories.group_documents(vectors, threshold=0.2) == [[0, 1, 2]]
+
+
+def test_a_component_too_big_to_cluster_at_once_is_split_by_stricter_links() -> None:
+    # 600 documents all 0.64 alike, of which the first two are the same story.
+    n = 600
+    dense = np.zeros((n, n + 1))
+    dense[:, 0] = 0.8
+    dense[np.arange(n), np.arange(n) + 1] = 0.6
+    dense[1, 1], dense[1, 2] = 0.6, 0.0
+    groups = stories.group_documents(sp.csr_matrix(dense), threshold=0.25)
+    assert groups == [[0, 1]]
+    half = sp.csr_matrix(dense[:400])  # small enough: one story of everything
+    assert [len(g) for g in stories.group_documents(half, threshold=0.25)] == [400]
 
 
 # ---------------------------------------------------------------- alignment

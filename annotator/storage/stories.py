@@ -113,23 +113,26 @@ def remove_story_documents(conn: Connection, story_id: int, document_ids: Sequen
     return removed
 
 
-def list_stories(conn: Connection) -> list[StoryRow]:
-    rows = conn.execute(
-        select(stories.c.id, stories.c.name, stories.c.created_by, stories.c.created_at).order_by(
-            stories.c.id
-        )
-    )
+def list_stories(conn: Connection, story_id: int | None = None) -> list[StoryRow]:
+    """Every story by id, or only the one given."""
+    query = select(stories.c.id, stories.c.name, stories.c.created_by, stories.c.created_at)
+    if story_id is not None:
+        query = query.where(stories.c.id == story_id)
+    rows = conn.execute(query.order_by(stories.c.id))
     return [StoryRow(int(i), str(n), str(b), a) for i, n, b, a in rows]
 
 
-def story_members(conn: Connection) -> list[tuple[int, DocumentRecord]]:
-    """(story id, document) for every membership, by story then document id."""
+def story_members(
+    conn: Connection, story_id: int | None = None
+) -> list[tuple[int, DocumentRecord]]:
+    """(story id, document) for every membership (or the given story's), by
+    story then document id."""
     counts = (
         select(sentences.c.document_id, func.count().label("n"))
         .group_by(sentences.c.document_id)
         .subquery()
     )
-    rows = conn.execute(
+    query = (
         select(
             story_documents.c.story_id,
             documents.c.id,
@@ -147,7 +150,9 @@ def story_members(conn: Connection) -> list[tuple[int, DocumentRecord]]:
         .outerjoin(counts, counts.c.document_id == documents.c.id)
         .order_by(story_documents.c.story_id, documents.c.id)
     )
-    return [(int(r[0]), DocumentRecord(*r[1:])) for r in rows]
+    if story_id is not None:
+        query = query.where(story_documents.c.story_id == story_id)
+    return [(int(r[0]), DocumentRecord(*r[1:])) for r in conn.execute(query)]
 
 
 def document_ids_in_stories(conn: Connection) -> set[int]:
