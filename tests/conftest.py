@@ -32,6 +32,7 @@ SQLITE, POSTGRESQL = "sqlite", "postgresql"
 BOTH_BACKENDS = frozenset(
     {
         "test_storage.py",
+        "test_storage_backends.py",
         "test_storage_models.py",
         "test_annotations.py",
         "test_exchange_database.py",
