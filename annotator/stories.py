@@ -9,16 +9,19 @@ outlets that report the same fact and lists each outlet's blindspots (see
 
 How documents are grouped: TF-IDF over each document's sentences (not the
 stored text, which keeps site menus and footers that make every article of an
-outlet alike) and title, words that start with a letter, Indonesian and English function words left out, sublinear term
-frequency; two documents are linked when their cosine similarity is at
+outlet alike) and title, words that start with a letter, Indonesian and
+English function words left out, sublinear term frequency; two documents are linked when their cosine similarity is at
 least :data:`DOCUMENT_THRESHOLD`. Linked documents form connected
 components, and each component is cut by average-linkage clustering at the
 same threshold, so a chain A~B~C of weak links does not make one story of
 three events. The threshold, 0.25, was set on the seeds (two reports of one
-event: 0.33) against reports of other events written for the tests in both
-languages (an English pair on one event: 0.30; the closest other pair, a
-report of the July 2024 shooting at a Trump rally against the seeds: 0.18).
-Word bigrams separated no better and halved every score.
+event: 0.33) against reports of other events written for the tests in
+both languages (an English pair on one event: 0.37; the closest unrelated
+pair, a report of the July 2024 shooting at a Trump rally against the
+seeds: 0.19). Word bigrams separated no better and halved every score.
+One real story is thin evidence: expect to move the threshold on a real
+corpus (larger corpora give common words less weight and lower the scores
+of unrelated pairs).
 """
 
 from __future__ import annotations

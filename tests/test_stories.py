@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer
 from sqlalchemy import insert, inspect, select
 
-from annotator import stories
+from annotator import annotations as ann
+from annotator import label_sources, stories
 from annotator.alignment import (
     BLINDSPOT_THRESHOLD,
     PAIR_THRESHOLD,
@@ -26,7 +27,9 @@ from annotator.alignment import (
     char_counts,
     pairs_with_labels,
 )
+from annotator.annotations import Choice, Decision
 from annotator.corpus import import_articles
+from annotator.labelsets import LabelSet
 from annotator.readers import RawArticle
 from annotator.storage import Store, open_store
 from annotator.storage import texts as texts_sql
@@ -277,6 +280,27 @@ def test_labels_sit_beside_each_side_of_a_pair_with_the_differences(store: Store
     assert list(spots.sentence_id) == [b.sentence_id for b in alignment.blindspots]
     with pytest.raises(ValueError, match="target"):
         pairs_with_labels(alignment.pairs, labels.drop(columns=["target"]))
+
+
+def test_the_comparison_label_frame_feeds_the_pairs(store: Store, labelset: LabelSet) -> None:
+    alignment = _seed_alignment(store)
+    pair = _pair_with(alignment, "serangan DDOS besar-besaran", "serangan DDOS (Distributed")
+    for sentence_id, stance in (
+        (pair.left_sentence_id, "neutral"),
+        (pair.right_sentence_id, "favor"),
+    ):
+        ann.save(
+            store,
+            sentence_id=sentence_id,
+            annotator="ani",
+            decisions=[Decision("stance", "Elon Musk", (Choice(stance),))],
+            labelset=labelset,
+        )
+    table = pairs_with_labels(alignment.pairs, label_sources.label_frame(store, labelset))
+    row = table[table.left_sentence_id == pair.left_sentence_id].iloc[0]
+    assert row.left_labels == (("stance", "Elon Musk", "neutral"),)
+    assert row.right_labels == (("stance", "Elon Musk", "favor"),)
+    assert row.differences == (("stance", "Elon Musk"),)
 
 
 def test_a_story_with_one_outlet_has_no_pairs_and_no_blindspots() -> None:
