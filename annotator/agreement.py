@@ -3,10 +3,11 @@
 Start with :func:`summary` (what ``workbench agreement --json`` prints), or
 with :func:`load_labels` and the pure functions over the frame it returns:
 :func:`reliability` (Krippendorff's alpha and every pair's Cohen's kappa,
-with percent agreement and bootstrap intervals, sliced by outlet),
-:func:`confusion` (two annotators' values against each other) and
-:func:`disagreements` (the adjudication queue, most contested first).
-:func:`krippendorff_alpha` and :func:`cohen_kappa` work on plain arrays.
+with percent agreement and bootstrap intervals, sliced by outlet), and in
+:mod:`annotator.disagreement` ``disagreements`` (the adjudication queue,
+most contested first) and ``confusion`` (two annotators' values against
+each other). :func:`krippendorff_alpha` and :func:`cohen_kappa` work on
+plain arrays.
 
 What is measured. An *analysis* is a task (stance pooled over its targets; a
 multi-choice task pooled over its frames), one stance target, or one frame.
