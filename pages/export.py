@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from annotator import labelsets, team
-from annotator.accounts import User
+from annotator.accounts import Permission, User
 from annotator.exchange import FORMATS
 from annotator.exchange import card as card_mod
 from annotator.storage import Store
@@ -19,7 +19,7 @@ def _frame(
     return team.export_frame(user, _store, include_unlabelled=include_unlabelled)
 
 
-store, labelset, user = ui.store(), ui.labelset(), ui.acting_user()
+store, labelset, user = ui.store(), ui.labelset(), ui.acting_user(Permission.EXPORT)
 st.title("Export")
 fmt_name = st.selectbox(
     "Format",

@@ -5,12 +5,13 @@ import pandas as pd
 import streamlit as st
 
 from annotator import corpus, readers, team
+from annotator.accounts import Permission
 from annotator.display import escape_markdown as md
 from annotator.exchange import FORMATS
 from annotator.problems import Problem
 from pages import ui
 
-store, user = ui.store(), ui.acting_user()
+store, user = ui.store(), ui.acting_user(Permission.IMPORT)
 st.title("Import")
 round_ = st.session_state.setdefault("import.round", 0)  # a new round clears the inputs
 

@@ -18,5 +18,6 @@ if submitted:
         st.error(str(exc))  # "wrong name or password" or "account disabled": never which part
     else:
         ui.log_in(account)
+        del st.session_state["login.password"]  # not kept in the session
         st.rerun()
 st.caption("No account? An admin adds one with `workbench user add NAME --role annotator`.")

@@ -4,10 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from annotator import charts, team, training
+from annotator.accounts import Permission
 from annotator.storage import models as models_sql
 from pages import jobs, ui
 
-store, labelset, user = ui.store(), ui.labelset(), ui.acting_user()
+store, labelset, user = ui.store(), ui.labelset(), ui.acting_user(Permission.TRAIN)
 st.title("Model")
 st.caption(
     "A model learns from the labels and pre-fills its guesses on the Annotate page; the "

@@ -14,7 +14,7 @@ import html
 import streamlit as st
 
 from annotator import accounts, labelsets
-from annotator.accounts import User
+from annotator.accounts import Permission, User
 from annotator.bootstrap import open_ready_store
 from annotator.labelsets import LabelSet
 from annotator.storage import Store, resolve_url
@@ -69,22 +69,22 @@ def user() -> User | None:
     return None
 
 
-def acting_user() -> User:
-    """:func:`user` on a page the router only shows once someone is logged in."""
-    if (found := user()) is None:
+def acting_user(needs: Permission | None = None) -> User:
+    """Who acts on this page; stops the page for nobody logged in or a role
+    without ``needs`` (the router hides such pages; this holds however a page is reached)."""
+    found = user()
+    if found is None or (needs is not None and not found.can(needs)):
+        st.warning("Log in first." if found is None else f"{found.role.title()}s may not {needs}.")
         st.stop()
     return found
 
 
 def log_in(account: User) -> None:
     st.session_state[USER_KEY] = account.name
-    st.session_state[ANNOTATOR_KEY] = account.name
 
 
 def log_out() -> None:
-    for key in (USER_KEY, ANNOTATOR_KEY):
-        st.session_state.pop(key, None)
-    st.query_params.pop("annotator", None)
+    st.session_state.pop(USER_KEY, None)
 
 
 def annotator() -> str:
@@ -105,10 +105,10 @@ def set_annotator(name: str) -> None:
 
 def ask_annotator() -> str:
     """The annotator's name; asks for it once and stops the page until given."""
-    name = annotator()
-    if name:
-        if not team_mode():  # in team mode the login, not the address, says who it is
-            st.query_params["annotator"] = name
+    if team_mode():  # the login, not the address, says who it is
+        return acting_user(Permission.LABEL).name
+    if name := annotator():
+        st.query_params["annotator"] = name
         return name
     with st.form("workbench.name_form"):
         st.subheader("Who is annotating?")
@@ -121,7 +121,6 @@ def ask_annotator() -> str:
             else:
                 st.rerun()
     st.stop()
-    return ""
 
 
 def data_revision() -> tuple[int, int, int]:
