@@ -201,7 +201,11 @@ class Undone:
 
 
 def undo(store: Store, annotator: str) -> Undone | None:
-    """Reverse the annotator's newest save not yet undone; None if there is none."""
+    """Reverse the annotator's newest save not yet undone; None if there is none.
+
+    The rows go back under the name they were stored under, so a curator's
+    adjudication (gold rows in the curator's revision) is undone as gold.
+    """
     with store.write() as conn:
         last = labels_sql.last_undoable_revision(conn, annotator)
         if last is None:
@@ -219,6 +223,7 @@ def undo(store: Store, annotator: str) -> Undone | None:
                 rows.extend(
                     {
                         "sentence_id": sentence_id,
+                        "annotator": p.annotator,
                         "task": task,
                         "target": target,
                         "value": p.value,
@@ -235,11 +240,13 @@ def undo(store: Store, annotator: str) -> Undone | None:
                 rows.append(
                     {
                         "sentence_id": sentence_id,
+                        "annotator": first.annotator,
                         "task": task,
                         "target": target,
                         "value": None,
                         "label_set": first.label_set,
                         "label_set_version": first.label_set_version,
+                        "source": first.source,
                     }
                 )
         revision_id = labels_sql.add_revision(

@@ -2,7 +2,8 @@
 
 Start with :func:`train` (or :func:`begin` then :func:`run`, for the page's
 background thread): it gathers the current labels (one label per
-sentence and task, the majority of the annotators), fits every task that has
+sentence and task: the adjudicated gold label, else the majority of the
+annotators), fits every task that has
 enough of them with :func:`annotator.model.fit_task`, and stores the result
 as a new model version (all tasks in one archive, in the database, with a
 card). One train runs at a time (:class:`TrainingBusy`). A new version is
@@ -30,6 +31,7 @@ from annotator.storage import Store
 from annotator.storage import labels as labels_sql
 from annotator.storage import models as models_sql
 from annotator.storage import texts as texts_sql
+from annotator.storage.compare import GOLD_ANNOTATOR
 from annotator.storage.models import ModelVersionRecord
 
 # A train older than this that never finished died with its process.
@@ -57,6 +59,7 @@ class TaskData:
     labels: list[Any]  # a value, or a frozenset of values (multi choice)
     outlets: list[str]
     targets: list[str] | None = None
+    sentence_ids: list[int] = field(default_factory=list)  # each row's sentence
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -69,8 +72,9 @@ def _majority(values: list[str], order: Mapping[str, int]) -> str:
 
 
 def training_data(store: Store, labelset: LabelSet) -> dict[str, TaskData]:
-    """Every task's labels, one per sentence (and target): the majority of the
-    annotators' current labels (gold, once adjudicated, will take precedence)."""
+    """Every task's labels, one per sentence (and target): the gold label
+    where a curator adjudicated one, else the majority of the annotators'
+    current labels."""
     with store.read() as conn:
         labels = [
             lab
@@ -86,10 +90,12 @@ def training_data(store: Store, labelset: LabelSet) -> dict[str, TaskData]:
     data: dict[str, TaskData] = {}
     for task in labelset.tasks:
         order = {v.name: i for i, v in enumerate(task.values)}
-        texts, outlets, targets, values = [], [], [], []
+        texts, outlets, targets, values, ids = [], [], [], [], []
         for (name, target, sentence_id), by_annotator in votes.items():
             if name != task.name or sentence_id not in sentences:
                 continue
+            if GOLD_ANNOTATOR in by_annotator:  # adjudicated: gold alone decides
+                by_annotator = {GOLD_ANNOTATOR: by_annotator[GOLD_ANNOTATOR]}
             text, outlet = sentences[sentence_id]
             if task.kind == "multi":
                 # A value is present when most of the annotators chose it.
@@ -102,6 +108,7 @@ def training_data(store: Store, labelset: LabelSet) -> dict[str, TaskData]:
             outlets.append(outlet)
             targets.append(target)
             values.append(label)
+            ids.append(sentence_id)
         if texts:
             data[task.name] = TaskData(
                 task=task.name,
@@ -110,6 +117,7 @@ def training_data(store: Store, labelset: LabelSet) -> dict[str, TaskData]:
                 labels=values,
                 outlets=outlets,
                 targets=targets if task.kind == "stance" else None,
+                sentence_ids=ids,
             )
     return data
 
