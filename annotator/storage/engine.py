@@ -16,6 +16,8 @@ a read sees one snapshot of the database from its first query to its end
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import RootTransaction, make_url
+from sqlalchemy.exc import OperationalError
 
 ENV_VAR = "WORKBENCH_DB"
 DEFAULT_PATH = Path("data") / "workbench.sqlite"
@@ -32,6 +35,8 @@ BUSY_TIMEOUT_MS = 30_000
 WRITE_LOCK_KEY = 7272000
 # A write waits this long for the others before it fails, like SQLite's busy timeout.
 LOCK_TIMEOUT = "30s"
+# A write whose wait for the lock timed out waits again, for this long in all.
+WRITE_PATIENCE_S = 300.0
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -79,12 +84,42 @@ class Store:
         """
         with self.engine.connect() as conn:
             conn = conn.execution_options(workbench_immediate=True)
-            with conn.begin():
+            with _begin_locked(conn):
+                yield conn
+
+
+def _begin_locked(conn: Connection) -> RootTransaction:
+    """Begin a write transaction holding the write lock.
+
+    A wait for the lock that times out (SQLite's busy timeout, PostgreSQL's
+    lock timeout) is tried again until :data:`WRITE_PATIENCE_S` have passed:
+    nothing has run in the transaction yet, so trying again is safe, and a
+    save made during a long import then waits for it instead of failing.
+    """
+    give_up = time.monotonic() + WRITE_PATIENCE_S
+    while True:
+        try:
+            transaction = conn.begin()  # SQLite: BEGIN IMMEDIATE takes the lock
+            try:
                 if conn.dialect.name == "postgresql":
                     conn.execute(
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY}
                     )
-                yield conn
+            except BaseException:
+                transaction.rollback()
+                raise
+            return transaction
+        except OperationalError as error:
+            if not _lock_timed_out(error) or time.monotonic() >= give_up:
+                raise
+
+
+def _lock_timed_out(error: OperationalError) -> bool:
+    """SQLite's "database is locked" (SQLITE_BUSY) or PostgreSQL's lock_not_available."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return bool(code & 0xFF == sqlite3.SQLITE_BUSY)
+    return getattr(error.orig, "sqlstate", None) == "55P03"
 
 
 def bulk_insert(
