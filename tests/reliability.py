@@ -353,12 +353,57 @@ def train_process(url: str, control: Connection_) -> None:
 
         return wrapper
 
-    labels_sql.current_labels = pausing(PAUSES[0], labels_sql.current_labels)  # type: ignore[assignment]
-    model.fit_tasks = pausing(PAUSES[1], model.fit_tasks)  # type: ignore[assignment]
-    texts_sql.sentence_chunk = pausing(PAUSES[2], texts_sql.sentence_chunk)  # type: ignore[assignment]
+    labels_sql.current_labels = pausing(PAUSES[0], labels_sql.current_labels)
+    model.fit_tasks = pausing(PAUSES[1], model.fit_tasks)
+    texts_sql.sentence_chunk = pausing(PAUSES[2], texts_sql.sentence_chunk)
     try:
         store = open_store(url, migrate=False)
         outcome = training.train(store, labelset=labelsets.current(store), created_by="admin")
         control.send(("done", outcome.version.status))
+    except BaseException:
+        control.send(("error", traceback.format_exc()))
+
+
+def holder_process(url: str, control: Connection_) -> None:
+    """Hold the write lock (an open write transaction) until told to let go."""
+    try:
+        store = open_store(url, migrate=False)
+        with store.write():
+            control.send("holding")
+            control.recv()
+        control.send("released")
+    except BaseException:
+        control.send(traceback.format_exc())
+
+
+def impatient_saver_process(url: str, control: Connection_) -> None:
+    """Save one label with a short lock timeout; tell the parent when a wait
+    for the lock timed out, then whether the save went through."""
+    from sqlalchemy import event
+
+    from annotator.storage import engine
+
+    engine.BUSY_TIMEOUT_MS = 300
+    engine.LOCK_TIMEOUT = "300ms"
+    try:
+        store = open_store(url, migrate=False)
+        labelset = labelsets.current(store)
+        told = False
+
+        def on_error(context: object) -> None:
+            nonlocal told
+            if not told:
+                told = True
+                control.send(("timed out", str(getattr(context, "original_exception", ""))))
+
+        event.listen(store.engine, "handle_error", on_error)
+        revision = save(
+            store,
+            sentence_id=1,
+            annotator="dewi",
+            decisions=[Decision(TASK[0], TASK[1], (Choice("mixed"),))],
+            labelset=labelset,
+        )
+        control.send(("saved", revision))
     except BaseException:
         control.send(("error", traceback.format_exc()))

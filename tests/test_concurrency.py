@@ -32,6 +32,8 @@ from tests.reliability import (
     consistency_problems,
     fresh_database,
     generated_store,
+    holder_process,
+    impatient_saver_process,
     label_quickly,
     saver_process,
     spawn,
@@ -161,5 +163,36 @@ def test_saves_complete_while_a_retrain_runs(database: str) -> None:
         assert models_sql.has_predictions(conn, version.id)
     citra = {sid: v for (who, sid), v in stored_labels(store).items() if who == "citra"}
     assert citra == dict(saved) and len(citra) == 3 * 10
+    assert consistency_problems(store) == []
+    store.engine.dispose()
+
+
+def test_a_save_that_times_out_waiting_for_the_lock_waits_again(database: str) -> None:
+    """The lock is held past the saver's (shortened) lock timeout: the save
+    waits again inside the library and stores, instead of failing."""
+    store = generated_store(database, sentences=10)
+    ctx = spawn()
+    holder_end, holder = ctx.Pipe()
+    saver_end, saver = ctx.Pipe()
+    holding = ctx.Process(target=holder_process, args=(database, holder_end))
+    saving = ctx.Process(target=impatient_saver_process, args=(database, saver_end))
+    holding.start()
+    try:
+        assert holder.poll(HANG_GUARD_S) and holder.recv() == "holding"
+        saving.start()
+        assert saver.poll(HANG_GUARD_S), "the saver neither saved nor timed out"
+        first = saver.recv()
+        assert first[0] == "timed out", first  # it did wait past its timeout ...
+        holder.send("release")
+        assert holder.poll(HANG_GUARD_S) and holder.recv() == "released"
+        assert saver.poll(HANG_GUARD_S)
+        outcome = saver.recv()
+        assert outcome[0] == "saved" and outcome[1], outcome  # ... and saved all the same
+    finally:
+        for process in (holding, saving):
+            process.join(timeout=HANG_GUARD_S)
+            if process.is_alive():
+                process.kill()
+    assert stored_labels(store) == {("dewi", 1): "mixed"}
     assert consistency_problems(store) == []
     store.engine.dispose()
