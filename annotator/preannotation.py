@@ -11,11 +11,11 @@ predictions into the decisions the annotate page pre-fills.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,13 +23,14 @@ import pandas as pd
 from annotator import model
 from annotator.labelsets import LabelSet, find_mentions
 from annotator.model import TrainedTask
-from annotator.model.multitask import SharedPredictor
+from annotator.model.multitask import Prepared, SharedPredictor
 from annotator.storage import Store
 from annotator.storage import models as models_sql
 from annotator.storage import texts as texts_sql
 
 BATCH = 50_000
 Key = tuple[str, str]
+PredictionRow = tuple[int, str, str, str, float]  # sentence, task, target, value, probability
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,31 @@ def _predictor(trained: dict[str, TrainedTask] | SharedPredictor) -> SharedPredi
     return trained if isinstance(trained, SharedPredictor) else SharedPredictor(trained)
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    ids: list[int]
+    stance: dict[str, tuple[np.ndarray, list[str]]]
+    counted: Prepared
+
+
+def _prepare(
+    predictor: SharedPredictor, labelset: LabelSet, ids: Sequence[int], texts: Sequence[str]
+) -> _Prepared:
+    stance_tasks = [name for name, task in predictor.tasks.items() if task.kind == "stance"]
+    stance: dict[str, tuple[np.ndarray, list[str]]] = {}
+    if stance_tasks:
+        where, targets = stance_pairs(labelset, texts)
+        if len(where):
+            stance = dict.fromkeys(stance_tasks, (where, targets))
+    return _Prepared(list(ids), stance, predictor.prepare(texts, stance=stance))
+
+
 def predict_batch(
     trained: dict[str, TrainedTask] | SharedPredictor,
     labelset: LabelSet,
     ids: Sequence[int],
     texts: Sequence[str],
-) -> tuple[list[tuple[int, str, str, str, float]], np.ndarray]:
+) -> tuple[list[PredictionRow], np.ndarray]:
     """Prediction rows and the (n, 3) uncertainty scores of one batch.
 
     Rows come sorted as the predictions table's key (sentence, task,
@@ -96,26 +116,29 @@ def predict_batch(
     predicting many batches.
     """
     predictor = _predictor(trained)
-    n = len(ids)
-    sentence_ids = np.asarray(ids, dtype=np.int64)
-    stance_tasks = [name for name, task in predictor.tasks.items() if task.kind == "stance"]
-    stance: dict[str, tuple[np.ndarray, list[str]]] = {}
-    if stance_tasks:
-        where, targets = stance_pairs(labelset, texts)
-        if len(where):
-            stance = dict.fromkeys(stance_tasks, (where, targets))
-    predicted = predictor.predict(texts, stance=stance)
-    columns: list[tuple[np.ndarray, str, Any, np.ndarray, np.ndarray]] = []
+    return _finish(predictor, _prepare(predictor, labelset, ids, texts))
+
+
+def _finish(
+    predictor: SharedPredictor, prepared: _Prepared
+) -> tuple[list[PredictionRow], np.ndarray]:
+    predicted = predictor.score(prepared.counted)
+    stance = prepared.stance
+    n = len(prepared.ids)
+    sentence_ids = np.asarray(prepared.ids, dtype=np.int64)
+    columns: list[_Column] = []
     sums = np.zeros((n, 3))
     counts = np.zeros(n)
     for name, (proba, classes) in predicted.items():
         task = predictor.tasks[name]
-        values = np.asarray([*classes, ""], dtype=object)  # the last: no value applies
+        values = [*classes, ""]  # the last: no value applies
         if task.kind == "stance":
             where, targets = stance[name]
-            target: Any = np.asarray(targets, dtype=object)
+            table = list(dict.fromkeys(targets))
+            code = {t: i for i, t in enumerate(table)}
+            target = np.fromiter(map(code.__getitem__, targets), np.int64, len(targets))
         else:
-            where, target = np.arange(n), ""
+            where, table, target = np.arange(n), [""], np.zeros(n, dtype=np.int64)
         if task.kind == "multi":
             thresholds = np.asarray(task.model.named_steps["classify"].thresholds_)
             present = proba >= thresholds
@@ -125,7 +148,9 @@ def predict_batch(
             rows = np.concatenate([rows, empty])
             chosen = np.concatenate([chosen, np.full(len(empty), len(classes))])
             probability = np.concatenate([probability, 1.0 - proba[empty].max(axis=1)])
-            columns.append((where[rows], name, target, values[chosen], probability))
+            columns.append(
+                _Column(where[rows], name, table, target[rows], values, chosen, probability)
+            )
             # Each value is a yes/no decision: its uncertainty, averaged over values.
             binary = np.stack([1 - proba, proba], axis=2).reshape(-1, 2)
             scores = np.stack(
@@ -134,7 +159,7 @@ def predict_batch(
         else:
             best = proba.argmax(axis=1)
             probability = proba[np.arange(len(best)), best]
-            columns.append((where, name, target, values[best], probability))
+            columns.append(_Column(where, name, table, target, values, best, probability))
             scores = np.stack(_uncertainties(proba), axis=1)
         np.add.at(sums, where, scores)
         np.add.at(counts, where, 1)
@@ -142,39 +167,102 @@ def predict_batch(
     return _rows(sentence_ids, columns), averaged
 
 
-def _rows(
-    sentence_ids: np.ndarray, columns: list[tuple[np.ndarray, str, Any, np.ndarray, np.ndarray]]
-) -> list[tuple[int, str, str, str, float]]:
-    """Rows of every task, in key order."""
+@dataclass(frozen=True)
+class _Column:
+    """One task's prediction rows, its strings as codes into small tables."""
+
+    where: np.ndarray  # the sentence's position in the batch
+    task: str
+    targets: list[str]
+    target: np.ndarray
+    values: list[str]
+    value: np.ndarray
+    probability: np.ndarray
+
+
+def _rows(sentence_ids: np.ndarray, columns: list[_Column]) -> list[PredictionRow]:
+    """Rows of every task, in key order (text compared by code point, as databases do)."""
     if not columns:
         return []
-    sizes = [len(where) for where, *_ in columns]
-    sid = sentence_ids[np.concatenate([where for where, *_ in columns])]
-    task = np.repeat(np.asarray([name for _, name, *_ in columns], dtype=object), sizes)
-    target = np.concatenate(
-        [t if isinstance(t, np.ndarray) else np.full(len(w), t, dtype=object)
-         for w, _, t, _, _ in columns]
-    )  # fmt: skip
-    value = np.concatenate([v for *_, v, _ in columns])
-    probability = np.concatenate([p for *_, p in columns]).astype(np.float64)
-    order = np.lexsort([_ranks(value), _ranks(target), _ranks(task), sid])
+    strings = sorted({c.task for c in columns}.union(*(c.targets + c.values for c in columns)))
+    rank = {s: i for i, s in enumerate(strings)}
+
+    def ranks(table: list[str], codes: np.ndarray) -> np.ndarray:
+        return np.asarray([rank[s] for s in table], dtype=np.int64)[codes]
+
+    sid = sentence_ids[np.concatenate([c.where for c in columns])]
+    task = np.concatenate([np.full(len(c.where), rank[c.task]) for c in columns])
+    target = np.concatenate([ranks(c.targets, c.target) for c in columns])
+    value = np.concatenate([ranks(c.values, c.value) for c in columns])
+    probability = np.concatenate([c.probability for c in columns]).astype(np.float64)
+    order = np.lexsort([value, target, task, sid])
+    names = np.asarray(strings, dtype=object)
     return list(
         zip(
             sid[order].tolist(),
-            task[order].tolist(),
-            target[order].tolist(),
-            value[order].tolist(),
+            names[task[order]].tolist(),
+            names[target[order]].tolist(),
+            names[value[order]].tolist(),
             probability[order].tolist(),
             strict=True,
         )
     )
 
 
-def _ranks(strings: np.ndarray) -> np.ndarray:
-    """Each string's rank in code-point order (as the database orders text keys)."""
-    distinct = sorted(set(strings.tolist()))
-    rank = {s: i for i, s in enumerate(distinct)}
-    return np.fromiter(map(rank.__getitem__, strings.tolist()), np.int64, len(strings))
+Sink = Callable[[list[int], list[PredictionRow], np.ndarray], None]
+
+
+def predict_corpus(
+    store: Store,
+    predictor: SharedPredictor,
+    *,
+    labelset: LabelSet,
+    sink: Sink,
+    batch: int = BATCH,
+) -> tuple[int, float]:
+    """Predict every sentence, batch by batch, and hand each batch's ids,
+    rows and uncertainty scores to ``sink``, in order; returns the number of
+    sentences and the seconds of model work (summed over the threads).
+
+    Three batches are in flight: this thread reads and prepares one
+    (splitting and counting hold the GIL) while a worker scores the one
+    before (numpy and scipy mostly release it) and another runs ``sink`` on
+    the one before that (a database write waits mostly outside Python).
+    """
+    work = [0.0]
+    lock = threading.Lock()
+
+    def score(prepared: _Prepared, previous: Future[None] | None) -> Future[None]:
+        t0 = time.perf_counter()
+        rows, uncertainty = _finish(predictor, prepared)
+        with lock:
+            work[0] += time.perf_counter() - t0
+        if previous is not None:
+            previous.result()  # one batch waiting to be stored at most
+        return writer.submit(sink, prepared.ids, rows, uncertainty)
+
+    done = after = 0
+    with ThreadPoolExecutor(1) as scorer, ThreadPoolExecutor(1) as writer:
+        scoring: Future[Future[None]] | None = None
+        writing: Future[None] | None = None
+        while True:
+            with store.read() as conn:
+                chunk = texts_sql.sentence_chunk(conn, after=after, limit=batch)
+            if not chunk:
+                break
+            ids = [sid for sid, _ in chunk]
+            t0 = time.perf_counter()
+            prepared = _prepare(predictor, labelset, ids, [t for _, t in chunk])
+            with lock:
+                work[0] += time.perf_counter() - t0
+            if scoring is not None:
+                writing = scoring.result()
+            scoring = scorer.submit(score, prepared, writing)
+            done += len(ids)
+            after = ids[-1]
+        if scoring is not None:
+            scoring.result().result()
+    return done, work[0]
 
 
 def preannotate(
@@ -185,47 +273,26 @@ def preannotate(
     batch: int = BATCH,
     progress: Callable[[int], None] | None = None,
 ) -> PreannotationReport:
-    """Predict every sentence with a model version and store the guesses.
-
-    Each batch is stored in its own short write while the next one is
-    predicted (a database write spends most of its time outside Python).
-    """
+    """Predict every sentence with a model version and store the guesses
+    (see :func:`predict_corpus`)."""
     started = time.perf_counter()
     predictor = SharedPredictor(_load(store, version_id, labelset))
     with store.write() as conn:
         models_sql.clear_predictions(conn, version_id)
-    predicting = 0.0
     done = stored = 0
-    after = 0
 
-    def write(rows: list[tuple[int, str, str, str, float]], scores: list[Any], n: int) -> None:
+    def write(ids: list[int], rows: list[PredictionRow], uncertainty: np.ndarray) -> None:
         nonlocal done, stored
+        scores = list(zip(ids, *uncertainty.T.tolist(), strict=True))
         # One short write per batch: annotators' saves are not held up for long.
         with store.write() as conn:
             models_sql.add_predictions(conn, version_id, rows, scores)
-        done += n
+        done += len(ids)
         stored += len(rows)
         if progress is not None:
             progress(done)
 
-    with ThreadPoolExecutor(1) as writer:
-        pending: Future[None] | None = None
-        while True:
-            with store.read() as conn:
-                chunk = texts_sql.sentence_chunk(conn, after=after, limit=batch)
-            if not chunk:
-                break
-            ids = [sid for sid, _ in chunk]
-            t0 = time.perf_counter()
-            rows, uncertainty = predict_batch(predictor, labelset, ids, [t for _, t in chunk])
-            predicting += time.perf_counter() - t0
-            scores = list(zip(ids, *uncertainty.T.tolist(), strict=True))
-            if pending is not None:
-                pending.result()
-            pending = writer.submit(write, rows, scores, len(ids))
-            after = ids[-1]
-        if pending is not None:
-            pending.result()
+    _, predicting = predict_corpus(store, predictor, labelset=labelset, sink=write, batch=batch)
     return PreannotationReport(
         version_id=version_id,
         sentences=done,

@@ -14,10 +14,11 @@ texts once for all single and multi-choice tasks, plus each stance task's
 target-masked rows) is split and counted once in that space, and the term
 frequencies of each chunk of rows are made once; each task scores them
 with its coefficients and IDF laid out over the union's columns (zero on
-terms it does not know) and its own row norms. Zeros add nothing and each
-task's terms keep their relative order, so a task's scores are the sums its
-own pipeline adds up, in the same order (``tests/test_model_multitask.py``
-compares the two). A pipeline of another shape is predicted on its own.
+terms it does not know) and its own row norms (see
+:mod:`annotator.model.spaces`). Zeros add nothing, so a task's scores are
+the sums its own pipeline adds up, at most in another order (a difference
+in the last digit; ``tests/test_model_multitask.py`` compares the two). A
+pipeline of another shape is predicted on its own.
 """
 
 from __future__ import annotations
@@ -29,101 +30,16 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from annotator.model.chargrams import char_word_by_gram
 from annotator.model.counting import Batch, word_counts
 from annotator.model.documents import StanceDocs, split_documents
-from annotator.model.features import CHUNK, TextFeatures, TextMasker
+from annotator.model.features import CHUNK, TextMasker
 from annotator.model.prediction import THREADS, predict_proba
-from annotator.model.stance import StanceFeatures, stance_rows
+from annotator.model.spaces import FeatureSpace, Member, Proba, StanceRows, build_spaces, shareable
+from annotator.model.stance import stance_rows
 from annotator.model.training import TrainedTask
 from annotator.model.weighting import row_view, term_frequencies
-
-Proba = tuple[np.ndarray, list[str]]
-StanceRows = tuple[
-    Sequence[int] | np.ndarray, Sequence[str]
-]  # per row: the text's index, the target
-
-
-@dataclass
-class _Member:
-    """A task in a feature space: its weights laid out over the union's columns."""
-
-    name: str
-    trained: TrainedTask
-    masker: TextMasker
-    features: TextFeatures  # the text features (stance: its ``text_``)
-    stance: StanceFeatures | None
-    squares: list[np.ndarray]  # per block: squared IDF over the union (zero: not its term)
-    shared: list[np.ndarray]  # per block: (union columns, values) coefficients times IDF
-    copies: list[list[np.ndarray]]  # stance: per own target, per block copied
-
-
-@dataclass
-class _Space:
-    """Tasks whose n-grams are counted alike, and the union of their vocabularies."""
-
-    word: TfidfVectorizer  # holds the union vocabulary (``vocabulary_``) and n-gram range
-    char: TfidfVectorizer | None
-    sublinear: bool
-    norm: str | None
-    members: list[_Member]
-    blocks: int
-    stacks: dict[tuple[str, ...], list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
-
-    def stacked(self, members: list[_Member]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per block, the weights of tasks scored together, side by side (kept)."""
-        key = tuple(m.name for m in members)
-        if key not in self.stacks:
-            self.stacks[key] = [_stacked(members, b) for b in range(self.blocks)]
-        return self.stacks[key]
-
-
-def _shareable(trained: TrainedTask) -> bool:
-    steps = [step for _, step in trained.model.steps]
-    if len(steps) != 3 or not isinstance(steps[0], TextMasker):
-        return False
-    features = steps[1]
-    if isinstance(features, StanceFeatures):
-        features = features.text_
-        if steps[0].column != 0:
-            return False
-    elif not isinstance(features, TextFeatures) or steps[0].column is not None:
-        return False
-    return bool(features.fast) and hasattr(steps[2], "proba_from_decision")
-
-
-def _space_key(features: TextFeatures) -> tuple[Any, ...]:
-    word, char = features.word_, features.char_
-    return (
-        tuple(word.ngram_range),
-        tuple(char.ngram_range) if char is not None else None,
-        word.sublinear_tf,
-        word.norm,
-        word.use_idf,
-        (char.sublinear_tf, char.norm, char.use_idf) if char is not None else None,
-    )
-
-
-def _union(vocabularies: list[dict[str, int]]) -> tuple[dict[str, int], list[np.ndarray]]:
-    """The terms of all vocabularies in order, and each vocabulary's columns in it."""
-    terms = sorted(set().union(*vocabularies))
-    index = {t: i for i, t in enumerate(terms)}
-    columns = []
-    for vocabulary in vocabularies:
-        at = np.empty(len(vocabulary), dtype=np.int64)
-        own = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(vocabulary))
-        at[own] = np.fromiter(map(index.__getitem__, vocabulary), np.int64, len(vocabulary))
-        columns.append(at)
-    return index, columns
-
-
-def _spread(values: np.ndarray, columns: np.ndarray, width: int) -> np.ndarray:
-    """``values`` (k x features) as a (union width x k) matrix, zero off ``columns``."""
-    out = np.zeros((width, values.shape[0]))
-    out[columns] = values.T
-    return out
 
 
 class SharedPredictor:
@@ -131,15 +47,8 @@ class SharedPredictor:
 
     def __init__(self, tasks: Mapping[str, TrainedTask]) -> None:
         self.tasks = dict(tasks)
-        self.alone = [name for name, t in self.tasks.items() if not _shareable(t)]
-        grouped: dict[tuple[Any, ...], list[tuple[str, TrainedTask, TextFeatures]]] = {}
-        for name, trained in self.tasks.items():
-            if name in self.alone:
-                continue
-            features = trained.model.named_steps["features"]
-            text = features.text_ if isinstance(features, StanceFeatures) else features
-            grouped.setdefault(_space_key(text), []).append((name, trained, text))
-        self.spaces = [_build_space(group) for group in grouped.values()]
+        self.alone = [name for name, t in self.tasks.items() if not shareable(t)]
+        self.spaces = build_spaces(self.tasks)
 
     def predict(
         self,
@@ -151,9 +60,24 @@ class SharedPredictor:
         """Probabilities and class order per task: over ``texts`` for single
         and multi choice, over the rows ``stance[name]`` (text index and
         target of each) for a stance task, which is left out without them."""
-        stance = stance or {}
-        threads = THREADS if n_jobs is None else n_jobs
+        return self.score(self.prepare(texts, stance=stance), n_jobs=n_jobs)
+
+    def prepare(
+        self, texts: Sequence[str], *, stance: Mapping[str, StanceRows] | None = None
+    ) -> Prepared:
+        """The first half of :meth:`predict`: the batch masked, split and
+        counted (Python work, mostly under the GIL)."""
+        stance = dict(stance or {})
         texts = list(texts)
+        masked: dict[tuple[Any, ...], list[str]] = {}
+        spaces = [_prepare_space(space, texts, stance, masked) for space in self.spaces]
+        return Prepared(texts, stance, spaces)
+
+    def score(self, prepared: Prepared, *, n_jobs: int | None = None) -> dict[str, Proba]:
+        """The second half of :meth:`predict`: every task scored (numpy and
+        scipy work, in ``n_jobs`` threads, mostly outside the GIL)."""
+        threads = THREADS if n_jobs is None else n_jobs
+        texts, stance = prepared.texts, prepared.stance
         out: dict[str, Proba] = {}
         for name in self.alone:
             trained = self.tasks[name]
@@ -163,76 +87,9 @@ class SharedPredictor:
                 where, targets = stance[name]
                 chosen = [texts[i] for i in where]
                 out[name] = predict_proba(trained, chosen, targets=list(targets), n_jobs=threads)
-        masked: dict[tuple[Any, ...], list[str]] = {}
-        for space in self.spaces:
-            out.update(_predict_space(space, texts, stance, masked, threads))
+        for counted in prepared.spaces:
+            out.update(_score_space(counted, threads))
         return {name: out[name] for name in self.tasks if name in out}
-
-
-def _build_space(group: list[tuple[str, TrainedTask, TextFeatures]]) -> _Space:
-    first = group[0][2]
-    chars = [text.char_ for _, _, text in group if text.char_ is not None]
-    has_char = len(chars) == len(group)  # all or none: the space key says so
-    word_index, word_columns = _union([text.word_.vocabulary_ for _, _, text in group])
-    # Only what counting and term frequencies read: n-gram range, vocabulary, sublinear tf.
-    common = {"sublinear_tf": first.word_.sublinear_tf}
-    word = TfidfVectorizer(ngram_range=tuple(first.word_.ngram_range), **common)
-    word.vocabulary_ = word_index
-    char = None
-    char_columns: list[np.ndarray] = []
-    if has_char:
-        char_index, char_columns = _union([c.vocabulary_ for c in chars])
-        ngrams = tuple(chars[0].ngram_range)
-        char = TfidfVectorizer(analyzer="char_wb", ngram_range=ngrams, **common)
-        char.vocabulary_ = char_index
-    widths = [len(word.vocabulary_)] + ([len(char.vocabulary_)] if char is not None else [])
-    members = []
-    for k, (name, trained, text) in enumerate(group):
-        columns = [word_columns[k]] + ([char_columns[k]] if has_char else [])
-        members.append(_member(name, trained, text, columns, widths))
-    sublinear = bool(first.word_.sublinear_tf)
-    return _Space(word, char, sublinear, first.word_.norm, members, len(widths))
-
-
-def _member(
-    name: str,
-    trained: TrainedTask,
-    text: TextFeatures,
-    columns: list[np.ndarray],
-    widths: list[int],
-) -> _Member:
-    masker, features, head = (step for _, step in trained.model.steps)
-    vectorizers = [v for v in (text.word_, text.char_) if v is not None]
-    idfs = [v.idf_ if v.use_idf else None for v in vectorizers]
-    squares = []
-    for v, idf, cols, width in zip(vectorizers, idfs, columns, widths, strict=True):
-        square = np.zeros(width)
-        square[cols] = np.square(idf if idf is not None else np.ones(len(cols)))
-        if v.norm == "l1":
-            square[cols] = np.abs(idf) if idf is not None else 1.0
-        squares.append(square)
-
-    def weights(coef: np.ndarray, start: int, blocks: int) -> list[np.ndarray]:
-        # As Weighted.scores computes them: coefficients times IDF, per block.
-        out = []
-        for b in range(blocks):
-            part = coef[:, start : start + len(columns[b])]
-            w = part * idfs[b] if idfs[b] is not None else part
-            out.append(_spread(w, columns[b], widths[b]))
-            start += len(columns[b])
-        return out
-
-    coef = head.coef_
-    stance = features if isinstance(features, StanceFeatures) else None
-    shared = weights(coef, 0, len(vectorizers))
-    copies = []
-    if stance is not None:
-        blocks = len(vectorizers) if stance.copy_width_ == stance.n_text_features_ else 1
-        for b in range(len(stance.own_targets_)):
-            start = int(stance.copy_start(np.array([b]))[0])
-            part = coef[:, start : start + stance.copy_width_] * stance.target_weight
-            copies.append(weights(part, 0, blocks))
-    return _Member(name, trained, masker, text, stance, squares, shared, copies)
 
 
 # ---------------------------------------------------------------- one batch
@@ -244,7 +101,7 @@ class _DocSet:
 
     start: int
     stop: int
-    members: list[_Member]
+    members: list[Member]
     own: np.ndarray | None = None  # stance: the own-target index of each row, ascending
     known: np.ndarray | None = None
     order: np.ndarray | None = None  # stance: the row order they were sorted by
@@ -263,14 +120,14 @@ def _masked(
 
 
 def _documents(
-    space: _Space,
+    space: FeatureSpace,
     texts: list[str],
     stance: Mapping[str, StanceRows],
     cache: dict[tuple[Any, ...], list[str]],
 ) -> tuple[Batch, list[_DocSet]]:
     sources: list[list[str]] = []
     source_of: dict[tuple[Any, ...], int] = {}
-    plain: dict[int, list[_Member]] = {}
+    plain: dict[int, list[Member]] = {}
     groups: list[StanceDocs] = []
     found: list[_DocSet] = []
     for member in space.members:
@@ -304,27 +161,50 @@ def _documents(
     return batch, sets
 
 
-def _predict_space(
-    space: _Space,
+@dataclass
+class _Counted:
+    """A batch counted in a feature space: what scoring needs."""
+
+    space: FeatureSpace
+    sets: list[_DocSet]
+    words: sp.csr_array
+    doc_by_word: sp.csr_array
+    word_by_gram: sp.csr_array | None
+
+
+@dataclass
+class Prepared:
+    """A batch ready to score (see :meth:`SharedPredictor.prepare`)."""
+
+    texts: list[str]
+    stance: dict[str, StanceRows]
+    spaces: list[_Counted]
+
+
+def _prepare_space(
+    space: FeatureSpace,
     texts: list[str],
     stance: Mapping[str, StanceRows],
     cache: dict[tuple[Any, ...], list[str]],
-    threads: int,
-) -> dict[str, Proba]:
+) -> _Counted:
     batch, sets = _documents(space, texts, stance, cache)
     words = word_counts(batch, space.word)
-    doc_by_word = batch.doc_by_word()
     word_by_gram = None
     if space.char is not None:
         char = space.char
         word_by_gram = char_word_by_gram(
             batch, char.ngram_range, char.vocabulary_, grow=False, vectorizer=char
         )
+    return _Counted(space, sets, words, batch.doc_by_word(), word_by_gram)
+
+
+def _score_space(counted: _Counted, threads: int) -> dict[str, Proba]:
+    space, sets = counted.space, counted.sets
 
     def blocks(lo: int, hi: int) -> list[sp.csr_array]:
-        found = [term_frequencies(words[lo:hi], space.word)]
-        if word_by_gram is not None:
-            counts = sp.csr_array(doc_by_word[lo:hi] @ word_by_gram)
+        found = [term_frequencies(counted.words[lo:hi], space.word)]
+        if counted.word_by_gram is not None:
+            counts = sp.csr_array(counted.doc_by_word[lo:hi] @ counted.word_by_gram)
             found.append(term_frequencies(counts, space.char))
         return found
 
@@ -356,7 +236,7 @@ def _predict_space(
     return out
 
 
-def _norms(space: _Space, tf: sp.csr_array, squares: np.ndarray) -> np.ndarray:
+def _norms(space: FeatureSpace, tf: sp.csr_array, squares: np.ndarray) -> np.ndarray:
     """Row norms of ``tf`` weighted by each column of ``squares`` (as ``weigh_lazily``)."""
     n, m = tf.shape[0], squares.shape[1]
     if space.norm is None or not tf.nnz:
@@ -377,15 +257,7 @@ def _norms(space: _Space, tf: sp.csr_array, squares: np.ndarray) -> np.ndarray:
     return norms
 
 
-def _stacked(members: list[_Member], b: int) -> tuple[np.ndarray, np.ndarray]:
-    """Block ``b``'s weights of several tasks side by side, and their squared IDFs."""
-    return (
-        np.hstack([m.shared[b] for m in members]),
-        np.column_stack([m.squares[b] for m in members]),
-    )
-
-
-def _score_plain(docset: _DocSet, space: _Space, tfs: list[sp.csr_array]) -> list[np.ndarray]:
+def _score_plain(docset: _DocSet, space: FeatureSpace, tfs: list[sp.csr_array]) -> list[np.ndarray]:
     members = docset.members
     scores: list[np.ndarray | None] = [None] * len(members)
     for b, tf in enumerate(tfs):
@@ -407,7 +279,7 @@ def _score_plain(docset: _DocSet, space: _Space, tfs: list[sp.csr_array]) -> lis
 
 
 def _score_stance(
-    docset: _DocSet, space: _Space, tfs: list[sp.csr_array], offset: int
+    docset: _DocSet, space: FeatureSpace, tfs: list[sp.csr_array], offset: int
 ) -> list[np.ndarray]:
     """As ``StanceFeatures.linear_scores``: shared part, each own target's copy, indicator."""
     member = docset.members[0]
