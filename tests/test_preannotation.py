@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotator import labelsets, model, preannotation, queue, training
+from annotator.bootstrap import LABELS_DIR
 from annotator.exchange import FORMATS
 from annotator.exchange.importer import import_file
 from annotator.labelsets import LabelSet, find_mentions
@@ -101,3 +107,99 @@ def test_a_table_of_texts_is_predicted_keeping_its_columns_and_imports_back(
     data = FORMATS["csv"].to_bytes(result.drop(columns=["id", "probability", "model_version"]))
     report = import_file(store, data, "predicted.csv")
     assert report.ok and report.labels_added == len(result), report.problems
+
+
+# ---------------------------------------------------------------- the fast path equals the plain one
+
+
+def per_task_batch(
+    trained: dict[str, model.TrainedTask], labelset: LabelSet, ids: list[int], texts: list[str]
+) -> tuple[dict[tuple[int, str, str, str], float], np.ndarray]:
+    """Rows and uncertainty the plain way: each task's own predict_proba, text by text mentions."""
+    rows: dict[tuple[int, str, str, str], float] = {}
+    sums, counts = np.zeros((len(ids), 3)), np.zeros(len(ids))
+    for name, task in trained.items():
+        if task.kind == "stance":
+            pairs = [
+                (i, t)
+                for i, text in enumerate(texts)
+                for t in dict.fromkeys(m.target for m in find_mentions(labelset, text))
+            ]
+            where = np.asarray([i for i, _ in pairs], dtype=np.int64)
+            targets = [t for _, t in pairs]
+            proba, classes = model.predict_proba(task, [texts[i] for i in where], targets=targets)
+        else:
+            where, targets = np.arange(len(ids)), [""] * len(ids)
+            proba, classes = model.predict_proba(task, texts)
+        if task.kind == "multi":
+            thresholds = task.model.named_steps["classify"].thresholds_
+            for row, i in enumerate(where.tolist()):
+                chosen = np.flatnonzero(proba[row] >= thresholds)
+                for j in chosen:
+                    rows[(ids[i], name, "", classes[j])] = float(proba[row, j])
+                if not chosen.size:
+                    rows[(ids[i], name, "", "")] = float(1.0 - proba[row].max())
+            binary = np.stack([1 - proba, proba], axis=2).reshape(-1, 2)
+            scores = np.stack(
+                [
+                    u.reshape(len(where), -1).mean(axis=1)
+                    for u in preannotation._uncertainties(binary)
+                ],
+                axis=1,
+            )
+        else:
+            for row, (i, target) in enumerate(zip(where.tolist(), targets, strict=True)):
+                j = int(proba[row].argmax())
+                rows[(ids[i], name, target, classes[j])] = float(proba[row, j])
+            scores = np.stack(preannotation._uncertainties(proba), axis=1)
+        np.add.at(sums, where, scores)
+        np.add.at(counts, where, 1)
+    return rows, sums / np.maximum(counts, 1)[:, None]
+
+
+def test_pre_annotation_equals_predicting_task_by_task_and_is_stored_as_predicted(
+    store: Store, labelset: LabelSet, trained: int
+) -> None:
+    with store.read() as conn:
+        chunk = texts_sql.sentence_chunk(conn, limit=1000)
+    rng = random.Random(0)
+    extra = [" ".join(rng.sample(text.split(), len(text.split()))) for _, text in chunk]
+    ids = [sid for sid, _ in chunk] + [10_000 + i for i in range(len(extra))]
+    texts = [text for _, text in chunk] + extra  # the seeds, and their words shuffled
+    models = training.load_version(store, trained)
+    rows, uncertainty = preannotation.predict_batch(models, labelset, ids, texts)
+    expected, expected_uncertainty = per_task_batch(models, labelset, ids, texts)
+    assert [r[:4] for r in rows] == sorted(expected)  # every row, in key order
+    got = np.asarray([r[4] for r in rows])
+    assert np.allclose(got, [expected[r[:4]] for r in rows], rtol=0, atol=1e-12)
+    assert np.allclose(uncertainty, expected_uncertainty, rtol=0, atol=1e-12)
+    assert any(r[1] == "stance" for r in rows) and any(r[3] == "" for r in rows)
+
+    preannotation.preannotate(store, trained, labelset=labelset, batch=7)
+    with store.read() as conn:
+        for sid, _ in chunk:
+            stored = {
+                (sid, p.task, p.target, p.value): p.probability
+                for p in models_sql.predictions_for(conn, trained, sid)
+            }
+            mine = {r[:4]: r[4] for r in rows if r[0] == sid}
+            assert stored.keys() == mine.keys()
+            assert np.allclose([stored[k] for k in mine], list(mine.values()), rtol=0, atol=1e-12)
+
+
+DEFAULT = labelsets.load_file(LABELS_DIR / "default.toml")
+NAMES = ["Trump", "trump", "TRUMP", "Musk", "Elon Musk", "elon  musk", "X", "x", "UE", "ue",
+         "EU", "Uni Eropa", "@realDonaldTrump", "X/Twitter", "Twitter"]  # fmt: skip
+GLUE = ["", " ", "  ", "\n", "(", ")", ",", "@", "_", "-", "a", "İ", "ß"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(NAMES + GLUE), max_size=10).map("".join), max_size=8))
+def test_target_mentions_of_a_batch_are_each_texts_own(texts: list[str]) -> None:
+    where, targets = preannotation.stance_pairs(DEFAULT, texts)
+    expected = [
+        (i, t)
+        for i, text in enumerate(texts)
+        for t in dict.fromkeys(m.target for m in find_mentions(DEFAULT, text))
+    ]
+    assert list(zip(where.tolist(), targets, strict=True)) == expected
