@@ -30,7 +30,9 @@ with no value: it is in ``n`` and in no frame's ``count``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -64,6 +66,8 @@ COUNT_COLUMNS = ("outlet", "task", "target", "value", "count")
 TOTAL_COLUMNS = ("outlet", "task", "target", "n")
 
 _KEYS = ["sentence_id", "task", "target"]
+# Queries that do not depend on each other run in this many threads.
+WORKERS = min(4, os.cpu_count() or 1) + 1
 
 
 def check_source(source: str) -> None:
@@ -79,7 +83,14 @@ def ranks(labelset: LabelSet) -> pd.DataFrame:
     )
 
 
-def people(store: Store, labelset: LabelSet, filters: Filters, *, gold: bool) -> pd.DataFrame:
+def people(
+    store: Store,
+    labelset: LabelSet,
+    filters: Filters,
+    *,
+    gold: bool,
+    tasks: list[str] | None = None,
+) -> pd.DataFrame:
     """Current label rows of gold, or of everyone else, with outlet names."""
     with store.read() as conn:
         rows = compare_sql.people_rows(
@@ -88,6 +99,7 @@ def people(store: Store, labelset: LabelSet, filters: Filters, *, gold: bool) ->
             label_set=labelset.name,
             annotators="gold" if gold else "others",
             sources={GOLD_SOURCE} if gold else PEOPLE_SOURCES,
+            tasks=tasks,
         )
         names = compare_sql.outlet_names(conn)
     frame = pd.DataFrame(rows, columns=list(compare_sql.PEOPLE_COLUMNS))
@@ -154,7 +166,9 @@ def _model(
     filters: Filters,
     *,
     threshold: float,
-    labelled_by_people: bool = False,
+    tasks: list[str] | None = None,
+    value: str | None = None,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     version = _active_version(store, labelset, filters)
     rows: list[tuple[Any, ...]] = []
@@ -165,11 +179,13 @@ def _model(
                 filters,
                 version_id=version,
                 threshold=threshold,
-                tasks=[t.name for t in labelset.tasks],
-                labelled_by_people=labelled_by_people,
+                tasks=tasks,
+                value=value,
+                limit=limit,
             )
         names = compare_sql.outlet_names(conn)
     frame = pd.DataFrame(rows, columns=list(compare_sql.PREDICTION_COLUMNS))
+    frame = frame[frame["task"].isin([t.name for t in labelset.tasks])]
     frame["outlet"] = frame["outlet_id"].map(names)
     frame["source"] = MODEL
     return frame[list(LABEL_COLUMNS)]
@@ -193,21 +209,37 @@ def label_frame(
     source: LabelSource = HUMAN,
     filters: Filters | None = None,
     threshold: float = DEFAULT_THRESHOLD,
+    task: str | None = None,
+    value: str | None = None,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """The chosen label of every sentence in scope, one row per sentence,
     task, target and value (:data:`LABEL_COLUMNS`), by sentence id. Multi
-    choice: one row per value present, or one with value "" when none is."""
+    choice: one row per value present, or one with value "" when none is.
+
+    ``task``, ``value`` and ``limit`` narrow it to the first ``limit`` rows
+    behind one bar (the choice is still made over all values: a value
+    outvoted on a sentence is not listed).
+    """
     check_source(source)
     filters = filters or Filters()
+    tasks = None if task is None else [task]
     if source == MODEL:
-        return _sorted(_model(store, labelset, filters, threshold=threshold))
-    human = _human(
-        people(store, labelset, filters, gold=source == GOLD), labelset, gold=source == GOLD
-    )
-    if source != HUMAN_ELSE_MODEL:
-        return _sorted(human)
-    model = _without_keys(_model(store, labelset, filters, threshold=threshold), human)
-    return _sorted(pd.concat([human, model], ignore_index=True))
+        model = _model(
+            store, labelset, filters, threshold=threshold, tasks=tasks, value=value, limit=limit
+        )
+        return _sorted(model)
+    gold = source == GOLD
+    human = _human(people(store, labelset, filters, gold=gold, tasks=tasks), labelset, gold=gold)
+    parts = [human]
+    if source == HUMAN_ELSE_MODEL:
+        model = _model(store, labelset, filters, threshold=threshold, tasks=tasks, value=value)
+        parts.append(_without_keys(model, human))
+    out = pd.concat(parts, ignore_index=True)
+    if value is not None:
+        out = out[out["value"] == value]
+    out = _sorted(out)
+    return out if limit is None else out.head(limit)
 
 
 # ---------------------------------------------------------------- counts
@@ -223,6 +255,11 @@ class Counts:
     totals: pd.DataFrame
     source: str = HUMAN
     model_version: int | None = None  # the model version that fed them, if any
+    # People's label rows (:func:`people`) and the labels chosen from them
+    # (:data:`LABEL_COLUMNS`) behind the counts; None when only the model
+    # fed them. The cue phrases are read from these.
+    people: pd.DataFrame | None = None
+    human: pd.DataFrame | None = None
 
 
 def _count(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -232,29 +269,56 @@ def _count(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return values, totals
 
 
+def _value_counts(
+    store: Store, filters: Filters, version: int, threshold: float
+) -> list[tuple[int, str, str, str, int]]:
+    with store.read() as conn:
+        return compare_sql.prediction_counts(conn, filters, version_id=version, threshold=threshold)
+
+
+def _sentence_counts(
+    store: Store, filters: Filters, version: int, threshold: float, task: str
+) -> list[tuple[int, int]]:
+    with store.read() as conn:
+        return compare_sql.predicted_sentences(
+            conn, filters, version_id=version, threshold=threshold, task=task
+        )
+
+
 def _model_counts(
-    store: Store, labelset: LabelSet, filters: Filters, *, threshold: float, version: int
+    store: Store,
+    labelset: LabelSet,
+    filters: Filters,
+    *,
+    threshold: float,
+    version: int,
+    pool: Executor,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The model's counts, grouped in SQL (a Python pass over a million
-    predictions would not meet the page's second)."""
+    """The model's counts, grouped in SQL (a pass in Python over a million
+    predictions would not meet the page's second), its queries side by side."""
     multi = [t.name for t in labelset.tasks if t.kind == "multi"]
     with store.read() as conn:
-        counted, distinct = compare_sql.prediction_counts(
-            conn,
-            filters,
-            version_id=version,
-            threshold=threshold,
-            tasks=[t.name for t in labelset.tasks],
-            multi_tasks=multi,
-        )
         names = compare_sql.outlet_names(conn)
+    # One query per outlet: they run side by side, and SQLite's sort for the
+    # GROUP BY (most of the time) is split too.
+    parts = [replace(filters, outlets=(o,)) for o in filters.outlets or sorted(names.values())]
+    counting = [pool.submit(_value_counts, store, f, version, threshold) for f in parts]
+    sentences = [
+        (task, pool.submit(_sentence_counts, store, f, version, threshold, task))
+        for task in multi
+        for f in parts
+    ]
+    counted = [row for future in counting for row in future.result()]
     values = pd.DataFrame(counted, columns=["outlet_id", "task", "target", "value", "count"])
+    values = values[values["task"].isin([t.name for t in labelset.tasks])]
     values.insert(0, "outlet", values.pop("outlet_id").map(names))
     # One row per sentence and key in single choice and stance: n is the sum.
     single = values[~values["task"].isin(multi)]
     totals = single.groupby(["outlet", "task", "target"])["count"].sum().rename("n").reset_index()
-    many = pd.DataFrame(distinct, columns=["outlet_id", "task", "target", "n"])
-    many.insert(0, "outlet", many.pop("outlet_id").map(names))
+    many = pd.DataFrame(
+        [(names[o], task, "", n) for task, future in sentences for o, n in future.result()],
+        columns=list(TOTAL_COLUMNS),
+    )
     return values, pd.concat([totals, many], ignore_index=True)
 
 
@@ -290,27 +354,46 @@ def counts(
 ) -> Counts:
     """Labelled sentences per outlet, task, target and value, for a label
     source: the same numbers as counting :func:`label_frame`, but the
-    model's share is counted in SQL."""
+    model's share is counted in SQL. Independent queries run side by side
+    on their own connections (SQLite in WAL mode and PostgreSQL serve
+    concurrent readers; the drivers release the GIL while a query runs)."""
     check_source(source)
     filters = filters or Filters()
-    version = (
-        _active_version(store, labelset, filters) if source in (MODEL, HUMAN_ELSE_MODEL) else None
-    )
     if source in (GOLD, HUMAN):
-        frame = label_frame(store, labelset, source=source, filters=filters)
-        return Counts(*_count(frame), source=source)
-    if version is None:
-        model = (empty(COUNT_COLUMNS), empty(TOTAL_COLUMNS))
-    else:
-        model = _model_counts(store, labelset, filters, threshold=threshold, version=version)
-    if source == MODEL:
-        return Counts(*_combine([model], [1]), source=source, model_version=version)
-    human = _human(people(store, labelset, filters, gold=False), labelset, gold=False)
-    # The model rows a human label replaces: on sentences people labelled, same key.
-    candidates = _model(store, labelset, filters, threshold=threshold, labelled_by_people=True)
-    replaced = candidates.merge(human[_KEYS].drop_duplicates(), on=_KEYS)
+        rows = people(store, labelset, filters, gold=source == GOLD)
+        frame = _human(rows, labelset, gold=source == GOLD)
+        return Counts(*_count(frame), source=source, people=rows, human=frame)
+    version = _active_version(store, labelset, filters)
+    with ThreadPoolExecutor(WORKERS) as pool:
+        fetching = None
+        if source == HUMAN_ELSE_MODEL:
+            fetching = pool.submit(people, store, labelset, filters, gold=False)
+        if version is None:
+            model = (empty(COUNT_COLUMNS), empty(TOTAL_COLUMNS))
+        else:
+            model = _model_counts(
+                store, labelset, filters, threshold=threshold, version=version, pool=pool
+            )
+        if fetching is None:
+            return Counts(*_combine([model], [1]), source=source, model_version=version)
+        rows = fetching.result()
+    human = _human(rows, labelset, gold=False)
+    replaced = empty(LABEL_COLUMNS)
+    if version is not None:
+        # The model rows a human label replaces: on sentences people labelled, same key.
+        with store.read() as conn:
+            found = compare_sql.predictions_on(
+                conn,
+                human["sentence_id"].unique().tolist(),
+                version_id=version,
+                threshold=threshold,
+                targets=filters.targets,
+            )
+        on_keys = pd.DataFrame(found, columns=[*_KEYS, "value"])
+        keys = human[[*_KEYS, "outlet"]].drop_duplicates(_KEYS)
+        replaced = on_keys.merge(keys, on=_KEYS)
     values, totals = _combine([model, _count(replaced), _count(human)], [1, -1, 1])
-    return Counts(values, totals, source=source, model_version=version)
+    return Counts(values, totals, source=source, model_version=version, people=rows, human=human)
 
 
 def empty(columns: tuple[str, ...]) -> pd.DataFrame:

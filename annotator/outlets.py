@@ -248,29 +248,36 @@ def cues(
     source: LabelSource = HUMAN,
     filters: Filters | None = None,
     limit: int | None = 10,
+    found: Counts | None = None,
 ) -> pd.DataFrame:
     """The cue phrases marked most per outlet, task and value
     (:data:`CUE_COLUMNS`), at most ``limit`` per group. Cues are people's
     spans: gold's for ``gold``; for ``human`` and ``human_else_model`` the
-    spans of annotators whose value is the majority's; none for ``model``."""
+    spans of annotators whose value is the majority's; none for ``model``.
+    ``found``: counts of the same source and filters, whose label rows are
+    reused instead of read again."""
     check_source(source)
     if source == MODEL:
         return empty(CUE_COLUMNS)
     gold = source == GOLD
-    rows = people(store, labelset, filters or Filters(), gold=gold)
+    if found is not None and found.people is not None and found.human is not None:
+        rows, chosen = found.people, found.human
+    else:
+        rows = people(store, labelset, filters or Filters(), gold=gold)
+        chosen = rows if gold else majority(rows, labelset)
     marked = rows[rows["cue"].notna()]
     if not gold:
-        marked = marked.merge(majority(rows, labelset), on=[*_KEYS, "value"])
+        marked = marked.merge(chosen[[*_KEYS, "value"]], on=[*_KEYS, "value"])
     text = marked["cue"].astype(str).str.strip().str.casefold()
     marked = marked.assign(cue=text.str.replace(r"\s+", " ", regex=True))
     marked = marked[marked["cue"] != ""]
-    found = marked.groupby(["outlet", "task", "value", "cue"]).size().rename("count").reset_index()
-    found = found.sort_values(
+    table = marked.groupby(["outlet", "task", "value", "cue"]).size().rename("count").reset_index()
+    table = table.sort_values(
         ["outlet", "task", "value", "count", "cue"], ascending=[True, True, True, False, True]
     )
     if limit is not None:
-        found = found.groupby(["outlet", "task", "value"]).head(limit)
-    return found.reset_index(drop=True)[list(CUE_COLUMNS)]
+        table = table.groupby(["outlet", "task", "value"]).head(limit)
+    return table.reset_index(drop=True)[list(CUE_COLUMNS)]
 
 
 @dataclass(frozen=True)
@@ -350,6 +357,6 @@ def aggregate(
         frames=frames(found, labelset),
         single_choice=single_choice(found, labelset),
         differences=diff,
-        cues=cues(store, labelset, source=source, filters=filters),
+        cues=cues(store, labelset, source=source, filters=filters, found=found),
         scores=scores,
     )

@@ -28,14 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Select
 
-from annotator.storage.schema import (
-    annotations,
-    documents,
-    outlets,
-    predictions,
-    progress,
-    sentences,
-)
+from annotator.storage.schema import annotations, documents, outlets, predictions, sentences
+from annotator.storage.texts import _chunks
 
 # Adjudicated labels (issue 5) are stored as current annotations of this
 # annotator with this source; the "gold" label source reads exactly these.
@@ -130,6 +124,7 @@ def people_rows(
     label_set: str,
     annotators: str,
     sources: Collection[str],
+    tasks: Sequence[str] | None = None,
 ) -> list[tuple[Any, ...]]:
     """Current, not cleared label rows of people in scope, in :data:`PEOPLE_COLUMNS`
     order: one row per stored annotation row (a value chosen with two cue
@@ -137,6 +132,7 @@ def people_rows(
 
     ``annotators``: ``"gold"`` for :data:`GOLD_ANNOTATOR` only, ``"others"``
     for everyone else. ``sources``: the annotation sources that count.
+    ``tasks``: only these tasks.
     """
     newer = aliased(annotations)
     superseded = (
@@ -161,12 +157,23 @@ def people_rows(
         annotations.c.value.is_not(None),
         who,
         annotations.c.source.in_(sorted(sources)),
-        ~superseded,
-        *_scope(conn, filters),
         *_targets(filters, annotations.c.target),
     ]
     if filters.label_set_version is not None:
         where.append(annotations.c.label_set_version == filters.label_set_version)
+    if tasks is not None:
+        where.append(annotations.c.task.in_(tasks))
+    scope = _scope(conn, filters)
+    if scope:
+        # On the annotation row itself, so that SQLite tests it before the
+        # (costlier) superseded check rather than after the joins.
+        in_scope = (
+            select(sentences.c.id)
+            .join(documents, documents.c.id == sentences.c.document_id)
+            .where(and_(*scope))
+        )
+        where.append(annotations.c.sentence_id.in_(in_scope))
+    where.append(~superseded)
     cue = func.substr(
         sentences.c.text,
         annotations.c.span_start + 1,
@@ -203,15 +210,19 @@ def _predictions_in_scope(
     *,
     version_id: int,
     threshold: float,
-    tasks: Sequence[str],
+    tasks: Sequence[str] | None,
 ) -> list[ColumnElement[bool]]:
-    return [
+    where = [
         predictions.c.model_version_id == version_id,
         predictions.c.probability >= threshold,
-        predictions.c.task.in_(tasks),
         *_scope(conn, filters),
         *_targets(filters, predictions.c.target),
     ]
+    # No task condition unless asked: with one, SQLite seeks the primary key
+    # once per task and sentence instead of reading the covering index once.
+    if tasks is not None:
+        where.append(predictions.c.task.in_(tasks))
+    return where
 
 
 def _from_predictions() -> Any:
@@ -226,19 +237,69 @@ def prediction_rows(
     *,
     version_id: int,
     threshold: float,
-    tasks: Sequence[str],
-    labelled_by_people: bool = False,
+    tasks: Sequence[str] | None = None,
+    value: str | None = None,
+    limit: int | None = None,
 ) -> list[tuple[Any, ...]]:
     """A model version's predictions with probability >= ``threshold`` in
-    scope, in :data:`PREDICTION_COLUMNS` order. ``labelled_by_people``: only
-    on sentences someone other than gold has a current label on (the
-    ``progress`` table), the few rows a human label may replace."""
+    scope, in :data:`PREDICTION_COLUMNS` order (by sentence when
+    ``limit`` is given: the first ``limit`` rows). ``tasks``: only these
+    (default: all). ``value``: only rows of this value."""
+    return _prediction_rows(
+        conn,
+        filters,
+        version_id=version_id,
+        threshold=threshold,
+        tasks=tasks,
+        value=value,
+        limit=limit,
+    )
+
+
+def predictions_on(
+    conn: Connection,
+    sentence_ids: Sequence[int],
+    *,
+    version_id: int,
+    threshold: float,
+    targets: Sequence[str] = (),
+) -> list[tuple[int, str, str, str]]:
+    """``(sentence_id, task, target, value)`` of a version's predictions
+    above ``threshold`` on these sentences (e.g. the few a human label may
+    take over from the model): primary-key lookups, no joins."""
+    where = [
+        predictions.c.model_version_id == version_id,
+        predictions.c.probability >= threshold,
+        *_targets(Filters(targets=tuple(targets)), predictions.c.target),
+    ]
+    columns = (
+        predictions.c.sentence_id,
+        predictions.c.task,
+        predictions.c.target,
+        predictions.c.value,
+    )
+    out: list[tuple[int, str, str, str]] = []
+    for chunk in _chunks(sorted(set(sentence_ids))):
+        query = select(*columns).where(and_(*where, predictions.c.sentence_id.in_(chunk)))
+        out += [(int(s), str(t), str(g), str(v)) for s, t, g, v in conn.execute(query)]
+    return out
+
+
+def _prediction_rows(
+    conn: Connection,
+    filters: Filters,
+    *,
+    version_id: int,
+    threshold: float,
+    tasks: Sequence[str] | None = None,
+    value: str | None = None,
+    limit: int | None = None,
+) -> list[tuple[Any, ...]]:
     where = _predictions_in_scope(
         conn, filters, version_id=version_id, threshold=threshold, tasks=tasks
     )
-    if labelled_by_people:
-        labelled = select(progress.c.sentence_id).where(progress.c.annotator != GOLD_ANNOTATOR)
-        where.append(predictions.c.sentence_id.in_(labelled))
+    if value is not None:
+        where.append(predictions.c.value == value)
     query: Select[Any] = (
         select(
             predictions.c.sentence_id,
@@ -253,41 +314,53 @@ def prediction_rows(
         .select_from(_from_predictions())
         .where(and_(*where))
     )
+    if limit is not None:
+        query = query.order_by(
+            predictions.c.sentence_id, predictions.c.task, predictions.c.target, predictions.c.value
+        ).limit(limit)
     return [tuple(r) for r in conn.execute(query)]
 
 
 def prediction_counts(
-    conn: Connection,
-    filters: Filters,
-    *,
-    version_id: int,
-    threshold: float,
-    tasks: Sequence[str],
-    multi_tasks: Sequence[str],
-) -> tuple[list[tuple[int, str, str, str, int]], list[tuple[int, str, str, int]]]:
-    """Predictions above ``threshold`` counted per outlet: rows of
-    ``(outlet_id, task, target, value, count)``, and for ``multi_tasks``
-    (where a sentence has several rows) ``(outlet_id, task, target, n)``,
-    the number of distinct sentences."""
+    conn: Connection, filters: Filters, *, version_id: int, threshold: float
+) -> list[tuple[int, str, str, str, int]]:
+    """Predictions above ``threshold`` in scope counted per outlet: rows of
+    ``(outlet_id, task, target, value, count)``, every task the version predicts."""
     where = _predictions_in_scope(
-        conn, filters, version_id=version_id, threshold=threshold, tasks=tasks
+        conn, filters, version_id=version_id, threshold=threshold, tasks=None
     )
-    keys = (documents.c.outlet_id, predictions.c.task, predictions.c.target)
+    keys = (documents.c.outlet_id, predictions.c.task, predictions.c.target, predictions.c.value)
     counted = conn.execute(
-        select(*keys, predictions.c.value, func.count())
+        select(*keys, func.count())
         .select_from(_from_predictions())
         .where(and_(*where))
-        .group_by(*keys, predictions.c.value)
+        .group_by(*keys)
     )
-    values = [(int(o), str(t), str(g), str(v), int(c)) for o, t, g, v, c in counted]
-    totals: list[tuple[int, str, str, int]] = []
-    if multi_tasks:
-        where_multi = [*where, predictions.c.task.in_(multi_tasks)]
-        distinct = conn.execute(
-            select(*keys, func.count(predictions.c.sentence_id.distinct()))
-            .select_from(_from_predictions())
-            .where(and_(*where_multi))
-            .group_by(*keys)
+    return [(int(o), str(t), str(g), str(v), int(c)) for o, t, g, v, c in counted]
+
+
+def predicted_sentences(
+    conn: Connection, filters: Filters, *, version_id: int, threshold: float, task: str
+) -> list[tuple[int, int]]:
+    """``(outlet_id, n)``: sentences in scope with at least one prediction of
+    ``task`` above ``threshold`` (a multi-choice task has several rows per
+    sentence; each sentence counts once)."""
+    confident = (
+        select(predictions.c.sentence_id)
+        .where(
+            predictions.c.model_version_id == version_id,
+            predictions.c.sentence_id == sentences.c.id,
+            predictions.c.task == task,
+            predictions.c.probability >= threshold,
         )
-        totals = [(int(o), str(t), str(g), int(n)) for o, t, g, n in distinct]
-    return values, totals
+        .exists()
+    )
+    # Driven by the sentences in scope, which come in outlet order: no sort,
+    # no DISTINCT over the prediction rows.
+    found = conn.execute(
+        select(documents.c.outlet_id, func.count())
+        .select_from(sentences.join(documents, documents.c.id == sentences.c.document_id))
+        .where(and_(confident, *_scope(conn, filters)))
+        .group_by(documents.c.outlet_id)
+    )
+    return [(int(o), int(n)) for o, n in found]

@@ -243,6 +243,17 @@ predictions = Table(
     Column("probability", Float, nullable=False),
 )
 Index("ix_predictions_sentence", predictions.c.sentence_id, predictions.c.model_version_id)
+# The outlet comparison counts a version's confident predictions sentence by
+# sentence: every column it reads is here, so SQLite never visits the table.
+Index(
+    "ix_predictions_counts",
+    predictions.c.model_version_id,
+    predictions.c.sentence_id,
+    predictions.c.task,
+    predictions.c.target,
+    predictions.c.value,
+    predictions.c.probability,
+)
 
 # How unsure a model version is about each sentence, across its tasks; the
 # uncertainty queue orders by these (higher = less certain).
