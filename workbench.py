@@ -49,6 +49,8 @@ PAGES = [
     (st.Page("pages/home.py", title="Home", default=True), None),
     (st.Page("pages/import.py", title="Import", url_path="import"), Permission.IMPORT),
     (st.Page("pages/annotate.py", title="Annotate", url_path="annotate"), Permission.LABEL),
+    (st.Page("pages/adjudicate.py", title="Adjudicate"), Permission.ADJUDICATE),
+    (st.Page("pages/agreement.py", title="Agreement"), Permission.SEE_AGREEMENT),
     (st.Page("pages/model.py", title="Model", url_path="model"), Permission.TRAIN),
     (st.Page("pages/export.py", title="Export", url_path="export"), Permission.EXPORT),
 ]

@@ -81,8 +81,8 @@ def pending(ranked: pd.DataFrame, adjudicated: Collection[UnitKey]) -> pd.DataFr
     key has no gold label yet, in their order."""
     done = set(adjudicated)
     keys = zip(ranked["sentence_id"], ranked["task"], ranked["target"], strict=True)
-    keep = [(int(s), str(t), str(g)) not in done for s, t, g in keys]
-    return ranked[keep].reset_index(drop=True)
+    keep = pd.Series([(int(s), str(t), str(g)) not in done for s, t, g in keys], dtype=bool)
+    return ranked[keep.to_numpy()].reset_index(drop=True)
 
 
 def queue(

@@ -233,3 +233,9 @@ def test_a_gold_none_applies_overrides_frames_the_majority_chose(
     adjudication.adjudicate(store, CURATOR, 4, task="frames", values=[])
     frames = training.training_data(store, labelset)["frames"]
     assert (frames.sentence_ids, frames.labels) == ([4], [frozenset()])
+
+
+def test_a_store_without_disagreement_has_an_empty_queue(store: Store) -> None:
+    queue = adjudication.queue(store, CURATOR)
+    assert queue.empty and list(queue.columns) == list(adjudication.QUEUE_COLUMNS)
+    assert adjudication.side_by_side(store, CURATOR, 1).empty

@@ -10,6 +10,7 @@ chart into PNG or SVG bytes offline and its data into CSV. Everything is
 re-exported here: ``from annotator import charts; charts.class_f1(...)``.
 """
 
+from annotator.charts.agreement import alpha_intervals, alpha_rows, kappa_heatmap, kappa_matrix
 from annotator.charts.cues import cue_bars, cue_table
 from annotator.charts.export import to_csv, to_png, to_svg
 from annotator.charts.model import (
@@ -54,6 +55,8 @@ __all__ = [
     "SEQUENTIAL",
     "STANCE_COLOURS",
     "STANCE_COLUMNS",
+    "alpha_intervals",
+    "alpha_rows",
     "choice_bars",
     "class_f1",
     "class_f1_table",
@@ -64,6 +67,8 @@ __all__ = [
     "dates_vary",
     "difference_chart",
     "frame_heatmap",
+    "kappa_heatmap",
+    "kappa_matrix",
     "learning_curve",
     "learning_curve_table",
     "picked",
