@@ -41,6 +41,8 @@ from bench.corpus_gen import corpus
 T = TypeVar("T")
 TASK = ("opinion", "")
 VALUES = ("factual", "mixed", "opinion")
+# What the concurrent annotators decide on each sentence, one save per sentence.
+DECIDED = {"opinion": VALUES, "bias": ("biased", "not-biased")}
 # A hang guard for waiting on another process, not a speed target: a healthy
 # wait takes seconds; a blocked writer would wait for ever on PostgreSQL.
 HANG_GUARD_S = 240.0
@@ -98,11 +100,13 @@ def article_files(folder: Path, *, articles: int, per_article: int = 20) -> list
     return paths
 
 
-def judged_value(sentence_id: int, rng: random.Random, *, agreement: float) -> str:
+def judged_value(
+    sentence_id: int, rng: random.Random, *, agreement: float, values: tuple[str, ...] = VALUES
+) -> str:
     """A noisy annotator: the sentence's "true" value with probability ``agreement``."""
     if rng.random() < agreement:
-        return VALUES[sentence_id % len(VALUES)]
-    return rng.choice(VALUES)
+        return values[sentence_id % len(values)]
+    return rng.choice(values)
 
 
 # ---------------------------------------------------------------- annotators
@@ -110,10 +114,10 @@ def judged_value(sentence_id: int, rng: random.Random, *, agreement: float) -> s
 
 @dataclass(frozen=True)
 class Saved:
-    """What one annotator process says it stored: (sentence id, value) in order."""
+    """What one annotator process says it stored: (sentence id, task, value) in order."""
 
     annotator: str
-    labels: tuple[tuple[int, str], ...]
+    labels: tuple[tuple[int, str, str], ...]
     error: str | None = None
 
 
@@ -284,29 +288,32 @@ def annotator_process(
     results: Queue[Saved],
 ) -> None:
     """One annotator in its own process: open, wait for the others, then save
-    ``count`` labels as fast as it can (sentences 1..count in an order of its
-    own), and report what it saved, or the traceback of what reached it."""
+    ``count`` sentences as fast as it can (1..count, in an order of its own),
+    each with a decision per task of :data:`DECIDED` in one save, as the page
+    does; report what it saved, or the traceback of what reached it."""
     try:
         store = open_store(url, migrate=False)
         labelset = labelsets.current(store)
         rng = random.Random(annotator)
         order = list(range(1, count + 1))
         rng.shuffle(order)
-        saved = []
+        saved: list[tuple[int, str, str]] = []
         barrier.wait(timeout=HANG_GUARD_S)
         for sentence_id in order:
-            value = judged_value(sentence_id, rng, agreement=0.7)
-            decision = Decision(TASK[0], TASK[1], (Choice(value),))
+            chosen = {
+                task: judged_value(sentence_id, rng, agreement=0.7, values=values)
+                for task, values in DECIDED.items()
+            }
             revision = save(
                 store,
                 sentence_id=sentence_id,
                 annotator=annotator,
-                decisions=[decision],
+                decisions=[Decision(task, "", (Choice(v),)) for task, v in chosen.items()],
                 labelset=labelset,
             )
             if revision is None:
                 raise AssertionError(f"{annotator}: sentence {sentence_id} was not saved")
-            saved.append((sentence_id, value))
+            saved.extend((sentence_id, task, value) for task, value in chosen.items())
         results.put(Saved(annotator, tuple(saved)))
     except BaseException:
         results.put(Saved(annotator, (), traceback.format_exc()))

@@ -1,7 +1,8 @@
 """Annotators saving at the same time, and a retrain while they label.
 
 Eight processes, each an annotator saving 500 labels as fast as it can on the
-same sentences: every label is stored, no save fails, the stored labels are
+same sentences (a save holds a sentence's decisions, as the page's does: two
+labels a save here): every label is stored, no save fails, the stored labels are
 what each process says it saved, and the agreement figure from the store is
 the one from what they saved. A train paused at each of its phases does not
 hold up an annotator's saves. Both run on SQLite and on PostgreSQL.
@@ -22,10 +23,9 @@ from annotator.storage import labels as labels_sql
 from annotator.storage import models as models_sql
 from tests.reliability import (
     BACKENDS,
+    DECIDED,
     HANG_GUARD_S,
     PAUSES,
-    TASK,
-    VALUES,
     Saved,
     annotator_process,
     backends,
@@ -44,7 +44,8 @@ from tests.reliability import (
 pytestmark = pytest.mark.xdist_group("reliability")
 
 WRITERS = 8
-SAVES = 500
+LABELS = 500  # per annotator: two decisions (opinion, bias) in each save of a sentence
+SENTENCES = LABELS // len(DECIDED)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -59,12 +60,12 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def run_annotators(url: str, names: list[str], saves: int) -> list[Saved]:
+def run_annotators(url: str, names: list[str], sentences: int) -> list[Saved]:
     ctx = spawn()
     barrier = ctx.Barrier(len(names))
     results = ctx.Queue()
     processes = [
-        ctx.Process(target=annotator_process, args=(url, name, saves, barrier, results))
+        ctx.Process(target=annotator_process, args=(url, name, sentences, barrier, results))
         for name in names
     ]
     for process in processes:
@@ -79,39 +80,43 @@ def run_annotators(url: str, names: list[str], saves: int) -> list[Saved]:
     return sorted(reports, key=lambda r: r.annotator)
 
 
-def alpha_of(labels: dict[tuple[str, int], str]) -> float:
+def alpha_of(labels: dict[tuple[str, int], str], values: tuple[str, ...]) -> float:
     """Nominal alpha of (annotator, sentence) -> value, by the plain-array function."""
     annotators = sorted({a for a, _ in labels})
     units = sorted({s for _, s in labels})
     matrix = np.full((len(annotators), len(units)), np.nan)
     for (annotator, sentence), value in labels.items():
-        matrix[annotators.index(annotator), units.index(sentence)] = VALUES.index(value)
+        matrix[annotators.index(annotator), units.index(sentence)] = values.index(value)
     return agreement.krippendorff_alpha(matrix)
 
 
 def test_eight_annotators_saving_at_once_store_every_label(database: str) -> None:
-    store = generated_store(database, sentences=SAVES)
+    store = generated_store(database, sentences=SENTENCES)
     names = [f"annotator{i}" for i in range(WRITERS)]
 
-    reports = run_annotators(database, names, SAVES)
+    reports = run_annotators(database, names, SENTENCES)
 
     failures = [r.error for r in reports if r.error]
     assert not failures, failures[0]
-    saved = {(r.annotator, sid): value for r in reports for sid, value in r.labels}
-    assert len(saved) == WRITERS * SAVES  # each annotator saved every sentence once
+    saved = {(r.annotator, sid, task): value for r in reports for sid, task, value in r.labels}
+    assert len(saved) == WRITERS * LABELS  # 4,000: every annotator labelled every sentence
     with store.read() as conn:
-        per_annotator = {name: labels_sql.progress_count(conn, name) for name in names}
         current = {name: len(labels_sql.current_labels(conn, annotator=name)) for name in names}
-    assert per_annotator == dict.fromkeys(names, SAVES)
-    assert current == dict.fromkeys(names, SAVES)
-    assert stored_labels(store) == saved
+        sentences = {name: labels_sql.progress_count(conn, name) for name in names}
+    assert current == dict.fromkeys(names, LABELS)
+    assert sentences == dict.fromkeys(names, SENTENCES)
+    for task in DECIDED:
+        mine = {(a, sid): value for (a, sid, t), value in saved.items() if t == task}
+        assert stored_labels(store, task=task) == mine
     assert consistency_problems(store) == []
 
     # The agreement figure does not depend on how the saves interleaved.
-    frame = agreement.reliability(agreement.load_labels(store), n_boot=0, by_outlet=False)
-    (stored_alpha,) = frame.alpha.loc[frame.alpha["task"] == TASK[0], "alpha"]
-    assert 0.3 < stored_alpha < 0.9  # noisy annotators who mostly agree
-    assert stored_alpha == pytest.approx(alpha_of(saved), abs=1e-12)
+    alpha = agreement.reliability(agreement.load_labels(store), n_boot=0, by_outlet=False).alpha
+    for task, values in DECIDED.items():
+        (stored_alpha,) = alpha.loc[(alpha["level"] == "task") & (alpha["task"] == task), "alpha"]
+        assert 0.3 < stored_alpha < 0.9  # noisy annotators who mostly agree
+        reported = {(a, sid): value for (a, sid, t), value in saved.items() if t == task}
+        assert stored_alpha == pytest.approx(alpha_of(reported, values), abs=1e-12)
     store.engine.dispose()
 
 
