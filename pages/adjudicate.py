@@ -22,6 +22,8 @@ def _queue(
     return adjudication.queue(_store, _user, task=task)
 
 
+if not ui.team_mode():
+    ui.ask_annotator()  # single-user mode: gold is decided under a typed name
 store, labelset, user = ui.store(), ui.labelset(), ui.acting_user(Permission.ADJUDICATE)
 st.title("Adjudicate")
 st.caption(

@@ -36,6 +36,11 @@ BOTH_BACKENDS = frozenset(
         "test_storage_models.py",
         "test_annotations.py",
         "test_exchange_database.py",
+        "test_agreement.py",
+        "test_adjudication.py",
+        "test_history.py",
+        "test_suspects.py",
+        "test_cli_agreement.py",
     }
 )
 PAGES_DIR = Path(__file__).resolve().parent / "pages"

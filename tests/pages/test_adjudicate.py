@@ -149,3 +149,17 @@ def test_an_annotator_is_refused(app: BuildApp, team: Store) -> None:
     assert [w.value for w in at.warning] == ["Annotators may not adjudicate."]
     assert not at.button and not at.dataframe
     assert gold(team) == set()
+
+
+def test_single_user_mode_asks_for_a_name_and_decides_under_it(
+    app: BuildApp, store: Store, labelset: LabelSet
+) -> None:
+    say(store, labelset, "ani", 1, one("bias", "biased"))
+    say(store, labelset, "budi", 1, one("bias", "not-biased"))
+    at = app(PAGE)
+    assert [s.value for s in at.subheader] == ["Who is annotating?"]
+    at = app(PAGE, annotator="lia")
+    at.button(key="adjudicate.pick.1").click().run()
+    assert gold(store) == {(1, "bias", "", "not-biased")}
+    with store.read() as conn:
+        assert labels_sql.last_undoable_revision(conn, "lia") is not None
