@@ -245,10 +245,11 @@ predictions = Table(
 Index("ix_predictions_sentence", predictions.c.sentence_id, predictions.c.model_version_id)
 # The outlet comparison counts a version's confident predictions sentence by
 # sentence: every column it reads is here, so SQLite never visits the table.
+# (It starts like ix_predictions_sentence, which it could replace.)
 Index(
     "ix_predictions_counts",
-    predictions.c.model_version_id,
     predictions.c.sentence_id,
+    predictions.c.model_version_id,
     predictions.c.task,
     predictions.c.target,
     predictions.c.value,
