@@ -1,12 +1,13 @@
-"""What the reliability tests share: a generated corpus, annotators in other
-processes, and the store's consistency checks.
+"""What the reliability tests share: databases on both backends, a generated
+corpus, annotators and trains in other processes, and the store's consistency checks.
 
 Start with :func:`generated_store` (a database holding a generated corpus)
 and :func:`consistency_problems` (what is wrong with a database after
 concurrent writers or a killed process; empty when it is sound).
 :func:`annotate` is one annotator working through the annotate page's state
-machine; it runs in spawned processes, so it and the other process entry
-points take plain data (a database URL, names, counts) and report plain data.
+machine. The ``*_process`` functions run in spawned processes (used by
+``tests/test_concurrency.py``), so they take plain data (a database URL,
+names, counts, a pipe) and report plain data.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import Connection as Connection_
+from multiprocessing.connection import Connection as PipeEnd
 from multiprocessing.context import SpawnContext
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier as BarrierType
@@ -319,7 +320,7 @@ def annotator_process(
         results.put(Saved(annotator, (), traceback.format_exc()))
 
 
-def saver_process(url: str, annotator: str, commands: Connection_) -> None:
+def saver_process(url: str, annotator: str, commands: PipeEnd) -> None:
     """An annotator who saves on request: receives a count, labels that many
     sentences through the page's state machine, sends back what it saved
     (or a traceback); ``None`` ends it."""
@@ -339,7 +340,7 @@ def saver_process(url: str, annotator: str, commands: Connection_) -> None:
 PAUSES = ("reading labels", "fitted", "pre-annotating")
 
 
-def train_process(url: str, control: Connection_) -> None:
+def train_process(url: str, control: PipeEnd) -> None:
     """Run :func:`annotator.training.train`, stopping at each of :data:`PAUSES`:
     sends ``("paused", where)`` and waits for any message; at the end sends
     ``("done", status)`` or ``("error", traceback)``."""
@@ -371,7 +372,7 @@ def train_process(url: str, control: Connection_) -> None:
         control.send(("error", traceback.format_exc()))
 
 
-def holder_process(url: str, control: Connection_) -> None:
+def holder_process(url: str, control: PipeEnd) -> None:
     """Hold the write lock (an open write transaction) until told to let go."""
     try:
         store = open_store(url, migrate=False)
@@ -383,7 +384,7 @@ def holder_process(url: str, control: Connection_) -> None:
         control.send(traceback.format_exc())
 
 
-def impatient_saver_process(url: str, control: Connection_) -> None:
+def impatient_saver_process(url: str, control: PipeEnd) -> None:
     """Save one label with a short lock timeout; tell the parent when a wait
     for the lock timed out, then whether the save went through."""
     from sqlalchemy import event

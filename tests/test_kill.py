@@ -43,8 +43,6 @@ from tests.reliability import (
     stored_labels,
 )
 
-pytestmark = pytest.mark.xdist_group("reliability")
-
 ARTICLES, PER_ARTICLE = 300, 40  # 12,000 sentences: more than SQLite's page cache holds
 COMMIT = "commit"  # stop just before the transaction commits
 RETURNED = "returned"  # stop after the import returned (committed): all of it is there
