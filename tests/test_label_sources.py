@@ -381,3 +381,25 @@ def test_the_story_filter_keeps_its_documents(
 def test_an_unknown_label_source_is_refused(db: Store, labelset: LabelSet) -> None:
     with pytest.raises(ValueError, match="unknown label source"):
         ls.label_frame(db, labelset, source="crowd")  # type: ignore[arg-type]
+
+
+def test_the_sentences_behind_one_bar_are_the_frame_narrowed(
+    db: Store, labelset: LabelSet, corpus: Corpus
+) -> None:
+    s = corpus.sentences("Alpha")
+    add_model(db, labelset, model_rows(corpus))
+    label(db, labelset, "ani", s[0], bias="not-biased")  # takes s[0] from the model
+    label(db, labelset, "ani", s[5], bias="biased")
+    label(db, labelset, "budi", s[6], bias="biased")
+    label(db, labelset, "cici", s[6], bias="not-biased")  # a tie: "biased" is listed first
+    label(db, labelset, "ani", s[7], bias="not-biased")
+    full = ls.label_frame(db, labelset, source="human_else_model")
+    bar = ls.label_frame(db, labelset, source="human_else_model", task="bias", value="biased")
+    expected = full[(full["task"] == "bias") & (full["value"] == "biased")]
+    assert bar.reset_index(drop=True).equals(expected.reset_index(drop=True))
+    assert bar["sentence_id"].tolist() == [s[5], s[6]]
+    first = ls.label_frame(db, labelset, source="model", task="frames", limit=2)
+    assert list(zip(first["sentence_id"], first["value"], strict=True)) == [
+        (s[2], "economic"),
+        (s[3], ""),
+    ]
