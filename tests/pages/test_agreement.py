@@ -80,7 +80,13 @@ def test_alpha_and_kappa_are_what_the_library_computes(app: BuildApp, team: Stor
     assert pairs[("ani", "dewi")] == 1.0
     contested = len(disagreements(agreement.load_labels(team)))
     assert 0 < contested < 58
-    assert [m.value for m in at.metric] == ["3", "58", str(contested)]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {
+        "Annotators": "3",
+        "Sentences labelled by two or more": "58",
+        "Disagreements": str(contested),
+        "alpha · bias": f"{want['alpha'].iloc[0]:.3f}",
+    }
 
 
 def test_the_confusion_of_two_chosen_annotators(app: BuildApp, team: Store) -> None:
