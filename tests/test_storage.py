@@ -180,3 +180,7 @@ def test_a_database_at_version_1_is_upgraded_to_the_newest_schema(tmp_path: Path
             assert {c["name"] for c in inspector.get_columns(table.name)} == set(table.c.keys())
             names = {ix["name"] for ix in inspector.get_indexes(table.name)}
             assert {ix.name for ix in table.indexes} <= names, table.name
+        # Migration 6 replaced it with ix_predictions_counts.
+        assert "ix_predictions_sentence" not in {
+            ix["name"] for ix in inspector.get_indexes("predictions")
+        }

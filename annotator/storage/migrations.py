@@ -71,12 +71,20 @@ def _users(conn: Connection) -> None:
     users.create(conn, checkfirst=True)
 
 
+def _prediction_counts(conn: Connection) -> None:
+    for index in predictions.indexes:
+        if index.name == "ix_predictions_counts":
+            index.create(conn, checkfirst=True)
+    conn.execute(text("DROP INDEX IF EXISTS ix_predictions_sentence"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "indexes on revisions for undo", _undo_indexes),
     Migration(3, "settings, model versions, predictions, suggestions on revisions", _models),
     Migration(4, "stories: documents grouped by event", _stories),
     Migration(5, "users and roles for team mode", _users),
+    Migration(6, "covering index for counting predictions per outlet", _prediction_counts),
 )
 
 LATEST = MIGRATIONS[-1].version

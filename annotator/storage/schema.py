@@ -242,10 +242,11 @@ predictions = Table(
     Column("value", String(200), primary_key=True),
     Column("probability", Float, nullable=False),
 )
-Index("ix_predictions_sentence", predictions.c.sentence_id, predictions.c.model_version_id)
 # The outlet comparison counts a version's confident predictions sentence by
 # sentence: every column it reads is here, so SQLite never visits the table.
-# (It starts like ix_predictions_sentence, which it could replace.)
+# It starts with (sentence_id, model_version_id), so it also serves the
+# per-sentence lookups of the annotate page (migration 6 replaced
+# ix_predictions_sentence with it).
 Index(
     "ix_predictions_counts",
     predictions.c.sentence_id,
