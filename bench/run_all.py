@@ -26,6 +26,7 @@ BENCHES = {
     "annotate": "annotate_rerun.py",
     "export": "export_speed.py",
     "first-start": "first_start.py",
+    "compare": "compare_speed.py",
 }
 # Diagnostics, run only when named in --only.
 EXTRA = {"prepare-profile": "prepare_profile.py"}
