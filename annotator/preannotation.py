@@ -39,7 +39,7 @@ class PreannotationReport:
     sentences: int
     predictions: int
     seconds: float
-    predict_seconds: float  # of which the model's own work
+    predict_seconds: float  # the model's own work, summed over threads (overlaps storing)
 
     @property
     def rate(self) -> float:
@@ -274,7 +274,8 @@ def preannotate(
     progress: Callable[[int], None] | None = None,
 ) -> PreannotationReport:
     """Predict every sentence with a model version and store the guesses
-    (see :func:`predict_corpus`)."""
+    (see :func:`predict_corpus`). ``progress(done)`` is called from the
+    storing thread after each batch is stored."""
     started = time.perf_counter()
     predictor = SharedPredictor(_load(store, version_id, labelset))
     with store.write() as conn:

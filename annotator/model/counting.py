@@ -134,6 +134,7 @@ class _WordIndex:
 
     tokens: dict[str, int]
     tables: list[KeyTable]  # per n (index n - min_n)
+    unigrams: np.ndarray  # per token, its feature as a 1-gram (-1: none): a lookup, not a hash
 
     @classmethod
     def build(cls, vocabulary: dict[str, int], ngram_range: tuple[int, int]) -> _WordIndex:
@@ -153,7 +154,11 @@ class _WordIndex:
         for keys, features in by_n:
             packed = np.asarray(keys, dtype=np.int64).astype(np.uint64)
             tables.append(KeyTable(packed, np.zeros_like(packed), np.asarray(features, np.int64)))
-        return cls(tokens, tables)
+        unigrams = np.full(len(tokens), -1, dtype=np.int64)
+        if min_n == 1:
+            keys, features = by_n[0]
+            unigrams[np.asarray(keys, dtype=np.int64)] = features
+        return cls(tokens, tables, unigrams)
 
 
 _WORD_INDEXES: weakref.WeakKeyDictionary[TfidfVectorizer, _WordIndex] = weakref.WeakKeyDictionary()
@@ -210,8 +215,11 @@ def word_counts(batch: Batch, vectorizer: TfidfVectorizer) -> sp.csr_array:
     min_n, max_n = vectorizer.ngram_range
     for n in range(min_n, max_n + 1):
         keys, key_docs = _ngram_keys(seq, docs, n, size)
-        packed = keys.astype(np.uint64)
-        found = index.tables[n - min_n].lookup(packed, np.zeros_like(packed))
+        if n == 1:
+            found = index.unigrams[keys]  # a 1-gram's key is its token id
+        else:
+            packed = keys.astype(np.uint64)
+            found = index.tables[n - min_n].lookup(packed, np.zeros_like(packed))
         rows.append(key_docs[found >= 0])
         cols.append(found[found >= 0])
     return csr_counts(rows, cols, (batch.n_docs, len(vectorizer.vocabulary_)))
