@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -66,15 +66,16 @@ def test_include_unlabelled_adds_one_empty_row_per_unlabelled_sentence(labelled:
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_export_then_import_into_a_fresh_store_then_export_is_the_identity(
-    labelled: Store, tmp_path: Path, fmt: str
+    labelled: Store, new_db_url: Callable[[], str], fmt: str
 ) -> None:
     first = export_frame(labelled, include_unlabelled=True)
     data = FORMATS[fmt].to_bytes(first)
-    fresh = open_store(f"sqlite:///{tmp_path / 'fresh.sqlite'}")
+    fresh = open_store(new_db_url())  # on the same database kind as ``labelled``
     bootstrap(fresh, seeds_dir=None)
     report = import_file(fresh, data, f"labels{FORMATS[fmt].extension}", format_name=fmt)
     assert report.ok and report.stored, report.problems
     pd.testing.assert_frame_equal(export_frame(fresh, include_unlabelled=True), first)
+    fresh.engine.dispose()
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
