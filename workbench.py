@@ -38,11 +38,6 @@ st.set_page_config(page_title="Stance workbench", page_icon="📰", layout="wide
 
 ui.store()  # opens the database; the first start loads the label set and the seeds
 
-user = ui.user()
-if user is None:  # team mode and nobody logged in: the login page is all there is
-    st.navigation([st.Page("pages/login.py", title="Log in", url_path="login")]).run()
-    st.stop()
-
 # Each page with the permission it needs (None: everyone). A role without it
 # does not see the page, and annotator.team refuses the page's actions anyway.
 PAGES = [
@@ -51,9 +46,21 @@ PAGES = [
     (st.Page("pages/annotate.py", title="Annotate", url_path="annotate"), Permission.LABEL),
     (st.Page("pages/adjudicate.py", title="Adjudicate"), Permission.ADJUDICATE),
     (st.Page("pages/agreement.py", title="Agreement"), Permission.SEE_AGREEMENT),
+    (st.Page("pages/compare.py", title="Compare", url_path="compare"), Permission.COMPARE),
     (st.Page("pages/model.py", title="Model", url_path="model"), Permission.TRAIN),
     (st.Page("pages/export.py", title="Export", url_path="export"), Permission.EXPORT),
 ]
+user = ui.user()
+if user is None:  # team mode and nobody logged in: every address shows the login page
+    # and keeps its path, so the page asked for opens once someone has logged in
+    logins = [
+        st.Page(
+            "pages/login.py", title="Log in", url_path=p.url_path or None, default=not p.url_path
+        )
+        for p, _ in PAGES
+    ]
+    st.navigation(logins, position="hidden").run()
+    st.stop()
 navigation = st.navigation([page for page, needs in PAGES if needs is None or user.can(needs)])
 
 with st.sidebar:
