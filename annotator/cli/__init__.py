@@ -14,14 +14,14 @@ import sys
 from collections.abc import Sequence
 
 from annotator import __version__
-from annotator.cli import agreement, corpus, model, users
+from annotator.cli import agreement, compare, corpus, model, users
 from annotator.cli.common import CommandError, print_problems
 from annotator.problems import InputError
 from annotator.storage import ENV_VAR
 
 __all__ = ["CommandError", "build_parser", "main"]
 
-COMMAND_MODULES = (corpus, model, users, agreement)
+COMMAND_MODULES = (corpus, model, users, agreement, compare)
 
 
 def build_parser() -> argparse.ArgumentParser:
