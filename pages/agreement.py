@@ -49,8 +49,10 @@ if alpha.empty:
 st.subheader("Krippendorff's alpha")
 overall = charts.alpha_rows(alpha)
 per_task = overall[overall["level"] == "task"]
-for column, row in zip(st.columns(len(per_task)), per_task.itertuples(), strict=True):
-    column.metric(f"alpha · {row.task}", "—" if pd.isna(row.alpha) else f"{row.alpha:.3f}")
+for column, name, value in zip(
+    st.columns(len(per_task)), per_task["task"], per_task["alpha"], strict=True
+):
+    column.metric(f"alpha · {name}", "—" if pd.isna(value) else f"{float(value):.3f}")
 st.dataframe(
     overall[ALPHA_SHOWN].round(3), hide_index=True, key="agreement.alpha",
     column_config={"agreement": "percent agreement", "low": "95% low", "high": "95% high"},
