@@ -16,6 +16,7 @@ its own database on it, a copy of a template when it asks for the seeded
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -41,6 +42,8 @@ BOTH_BACKENDS = frozenset(
         "test_history.py",
         "test_suspects.py",
         "test_cli_agreement.py",
+        "test_compare.py",
+        "test_cli_compare.py",
     }
 )
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
@@ -85,6 +88,16 @@ def _backends(metafunc: pytest.Metafunc) -> list[str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", _backends(metafunc), indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def keep_main_module() -> Iterator[None]:
+    """Put ``__main__`` back after each test. AppTest leaves the last script it
+    ran there, and a process started with ``spawn`` runs ``__main__``'s file
+    first: a later test's child processes would die on that script."""
+    main = sys.modules["__main__"]
+    yield
+    pass
 
 
 @pytest.fixture
