@@ -155,5 +155,5 @@ def test_a_first_visit_straight_to_annotate_goes_through_the_router(
     expect(sidebar.get_by_text("Annotator:")).to_be_visible()
     links = sidebar.locator('[data-testid="stSidebarNavLink"]')
     expect(links).to_have_text(
-        ["Home", "Import", "Annotate", "Adjudicate", "Agreement", "Model", "Export"]
+        ["Home", "Import", "Annotate", "Adjudicate", "Agreement", "Compare", "Model", "Export"]
     )
