@@ -105,10 +105,15 @@ def concurrent_writers(url: str, writers: int, saves: int) -> tuple[float, list[
 
 
 def train_process(url: str, done: Connection) -> None:
+    from joblib.externals.loky import get_reusable_executor
+
     store = open_store(url, migrate=False)
     started = time.perf_counter()
     training.train(store, labelset=labelsets.current(store), created_by="bench")
     done.send(time.perf_counter() - started)
+    # A spawned child joins its children before atexit runs, so the train's
+    # idle joblib workers would hold its exit for their 300 s idle timeout.
+    get_reusable_executor().shutdown(wait=True)
 
 
 def label_for_training(store: Store, sentences: int) -> None:
