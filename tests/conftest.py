@@ -97,7 +97,7 @@ def keep_main_module() -> Iterator[None]:
     first: a later test's child processes would die on that script."""
     main = sys.modules["__main__"]
     yield
-    pass
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture
