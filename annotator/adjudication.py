@@ -36,8 +36,7 @@ from annotator.labelsets import LabelSet
 from annotator.storage import Store
 from annotator.storage import labels as labels_sql
 from annotator.storage import texts as texts_sql
-from annotator.storage.agreement import ANNOTATOR_SOURCES
-from annotator.storage.compare import GOLD_ANNOTATOR, GOLD_SOURCE
+from annotator.storage.labels import ANNOTATOR_SOURCES, GOLD_ANNOTATOR, GOLD_SOURCE
 
 __all__ = [
     "GOLD_ANNOTATOR",

@@ -42,7 +42,8 @@ from annotator.labelsets import LabelSet
 from annotator.storage import Store
 from annotator.storage import compare as compare_sql
 from annotator.storage import models as models_sql
-from annotator.storage.compare import GOLD_ANNOTATOR, GOLD_SOURCE, PEOPLE_SOURCES, Filters
+from annotator.storage.compare import Filters
+from annotator.storage.labels import GOLD_ANNOTATOR, GOLD_SOURCE, PEOPLE_SOURCES
 
 __all__ = ["GOLD_ANNOTATOR", "GOLD_SOURCE", "Filters"]
 

@@ -31,12 +31,12 @@ from annotator.storage import Store
 from annotator.storage import labels as labels_sql
 from annotator.storage import models as models_sql
 from annotator.storage import texts as texts_sql
-from annotator.storage.compare import GOLD_ANNOTATOR
+from annotator.storage.labels import GOLD_ANNOTATOR
 from annotator.storage.models import ModelVersionRecord
 
 # A train older than this that never finished died with its process.
 STALE_AFTER = timedelta(hours=2)
-HUMAN_SOURCES = frozenset({"human", "import", "adjudicated"})
+HUMAN_SOURCES = labels_sql.PEOPLE_SOURCES
 PARALLEL_WORKERS = min(2, os.cpu_count() or 1)
 PARALLEL_FROM = 2_000  # labels; below this, starting worker processes costs more than it saves
 

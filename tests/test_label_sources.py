@@ -18,7 +18,6 @@ from annotator import labelsets, training
 from annotator.label_sources import Filters
 from annotator.labelsets import LabelSet
 from annotator.storage import Store
-from annotator.storage import compare as compare_sql
 from annotator.storage import texts as texts_sql
 from annotator.storage.schema import utcnow
 from tests.synthetic_outlets import Corpus, add_model, build_corpus, label, noisy_annotators
@@ -145,7 +144,7 @@ def test_gold_reads_only_adjudicated_labels_of_gold_and_people_exclude_gold(
     gold = ls.label_frame(db, labelset, source="gold")
     assert chosen(gold, "bias") == {s1: "biased"} and set(gold["source"]) == {"gold"}
     assert chosen(ls.label_frame(db, labelset, source="human"), "bias") == {s1: "not-biased"}
-    assert compare_sql.PEOPLE_SOURCES == training.HUMAN_SOURCES
+    assert ls.PEOPLE_SOURCES == training.HUMAN_SOURCES
 
 
 def model_rows(corpus: Corpus) -> list[tuple[int, str, str, str, float]]:

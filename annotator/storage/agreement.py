@@ -11,10 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, and_, select
 from sqlalchemy.orm import aliased
 
+from annotator.storage.labels import ANNOTATOR_SOURCES, GOLD_ANNOTATOR
 from annotator.storage.schema import annotations, documents, outlets, sentences
-
-ANNOTATOR_SOURCES = ("human", "import")
-GOLD_ANNOTATOR = "gold"
 
 LABEL_COLUMNS = ("sentence_id", "outlet", "annotator", "task", "target", "value")
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     select,
 )
 
+from annotator.storage.labels import GOLD_ANNOTATOR
 from annotator.storage.schema import (
     documents,
     outlets,
@@ -31,7 +32,6 @@ from annotator.storage.schema import (
     sentences,
 )
 
-GOLD_ANNOTATOR = "gold"
 MEASURES = ("least_confidence", "margin", "entropy")
 
 

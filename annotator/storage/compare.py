@@ -28,16 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Select
 
+from annotator.storage.labels import GOLD_ANNOTATOR
 from annotator.storage.schema import annotations, documents, outlets, predictions, sentences
 from annotator.storage.texts import _chunks
-
-# Adjudicated labels (issue 5) are stored as current annotations of this
-# annotator with this source; the "gold" label source reads exactly these.
-GOLD_ANNOTATOR = "gold"
-GOLD_SOURCE = "adjudicated"
-# Sources of labels that people made (the same set as
-# annotator.training.HUMAN_SOURCES; a test keeps the two equal).
-PEOPLE_SOURCES = frozenset({"human", "import", "adjudicated"})
 
 # Stories come from migration 4 (another module owns them); only these two
 # columns are relied on, and only when the table exists.

@@ -27,6 +27,17 @@ from annotator.storage.texts import _chunks
 
 LabelKey = tuple[int, str, str, str]  # sentence_id, annotator, task, target
 
+# Who wrote a label. Gold (a curator's adjudicated decision) is stored under
+# the reserved annotator name GOLD_ANNOTATOR with source GOLD_SOURCE, in a
+# revision of the curator who decided; it is not an annotator's vote.
+GOLD_ANNOTATOR = "gold"
+GOLD_SOURCE = "adjudicated"
+# Annotators' own labels: typed in the app, or imported from a label set.
+ANNOTATOR_SOURCES = ("human", "import")
+# Labels people gave (annotators and gold): what training and the "human"
+# label source read; model suggestions accepted by a person are "human".
+PEOPLE_SOURCES = frozenset({*ANNOTATOR_SOURCES, GOLD_SOURCE})
+
 
 @dataclass(frozen=True)
 class Label:
