@@ -47,8 +47,8 @@ SOURCE_NAMES: dict[str, str] = {
 }
 BEHIND_LIMIT = 50  # sentences listed behind a bar
 BEHIND_COLUMNS = (
-    "sentence_id", "outlet", "text", "task", "target", "value", "source", "probability",
-    "labels", "annotate",
+    "sentence_id", "outlet", "text", "value", "labels", "annotate", "task", "target", "source",
+    "probability",
 )  # fmt: skip
 DIFFERENCE_SHOWN = (
     "task", "target", "value", "share_a", "share_b", "difference", "p_adjusted", "significant",

@@ -36,8 +36,8 @@ from annotator.report import Section, Table
 from annotator.storage import Store
 
 PAIR_COLUMNS = (
-    "left_outlet", "left_text", "left_labels", "right_outlet", "right_text", "right_labels",
-    "differ_on", "similarity", "left_sentence_id", "right_sentence_id",
+    "left_text", "right_text", "left_labels", "right_labels", "differ_on", "left_outlet",
+    "right_outlet", "similarity", "left_sentence_id", "right_sentence_id",
 )  # fmt: skip
 BLINDSPOT_COLUMNS = ("outlet", "text", "labels", "best_similarity", "sentence_id")
 
