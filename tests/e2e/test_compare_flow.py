@@ -66,12 +66,20 @@ def test_a_click_on_a_bar_lists_the_sentences_behind_it(page: Page, compare_app:
     page.get_by_text("2 sentence(s) behind the selection").wait_for(timeout=RENDER_MS)
     wait_idle(page)
     cells = page.locator('[data-testid="stDataFrame"]').first.locator("td")
+    cells.filter(has_text="annotate?sentence=44").wait_for(state="attached")  # drawn
     texts = cells.all_text_contents()
     assert any(t.startswith(KUMPARAN_DDOS) for t in texts)
     assert any(t.startswith(KUMPARAN_SIBER) for t in texts)
     assert not any(t.startswith(BBC_DDOS) for t in texts)  # the other outlet's bar
     links = [t for t in texts if t.startswith("annotate?sentence=")]
     assert links == ["annotate?sentence=41&annotator=ani", "annotate?sentence=44&annotator=ani"]
+
+    for name, start in (("PNG", b"\x89PNG"), ("SVG", b"<svg"), ("CSV", b"outlet,target,value")):
+        with page.expect_download() as download:
+            page.get_by_role("button", name=name, exact=True).first.click()
+        saved = Path(download.value.path()).read_bytes()
+        assert saved.startswith(start), (name, saved[:40])
+        assert download.value.suggested_filename == f"compare-stance.{MUSK}.{name.lower()}"
 
     page.goto(urljoin(page.url, links[1]), timeout=FIRST_RENDER_MS)
     expect(page.locator(SENTENCE)).to_contain_text("serangan DDOS (Distributed Denial of Service)")
