@@ -45,7 +45,7 @@ SETTINGS = (
     "full_page_writes=off",
     "max_connections=200",
     "shared_buffers=32MB",
-    # Copying a small template is a file copy, not a WAL-logged one.
+    # No timed checkpoints in a test session (CREATE DATABASE ... FILE_COPY makes its own).
     "checkpoint_timeout=1h",
 )
 

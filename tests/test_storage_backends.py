@@ -34,7 +34,7 @@ def test_a_write_waits_for_the_one_before_it_and_sees_what_it_committed(
     empty_store: Store,
 ) -> None:
     first_inside = threading.Event()
-    committed_at: list[float] = []
+    committing_at: list[float] = []
     second: dict[str, float | int] = {}
 
     def first() -> None:
@@ -42,7 +42,7 @@ def test_a_write_waits_for_the_one_before_it_and_sees_what_it_committed(
             texts_sql.outlet_ids(conn, ["Tempo"])
             first_inside.set()
             time.sleep(HOLD_S)
-        committed_at.append(time.monotonic())
+            committing_at.append(time.monotonic())  # the commit comes after this
 
     def then() -> None:
         first_inside.wait()
@@ -57,8 +57,8 @@ def test_a_write_waits_for_the_one_before_it_and_sees_what_it_committed(
         t.start()
     for t in threads:
         t.join(timeout=30)
-    assert committed_at and second, "a writer did not finish"
-    assert second["entered"] >= committed_at[0]
+    assert committing_at and second, "a writer did not finish"
+    assert second["entered"] >= committing_at[0]
     assert second["outlets"] == 2  # Tempo from the first write, Kompas its own
     assert _outlet_count(empty_store) == 2
 
@@ -78,9 +78,10 @@ def test_a_read_neither_waits_for_a_write_nor_sees_it_before_its_commit(
     thread.start()
     try:
         assert inside.wait(timeout=30)
-        started = time.monotonic()
+        # The writer holds its transaction until released below: a read that
+        # waited for it would only return after 30 s, and then count 1.
         assert _outlet_count(empty_store) == 0
-        assert time.monotonic() - started < HOLD_S
+        assert thread.is_alive()
     finally:
         release.set()
         thread.join(timeout=30)
