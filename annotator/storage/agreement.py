@@ -9,8 +9,8 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, select
-from sqlalchemy.orm import aliased
 
+from annotator.storage import labels as labels_sql
 from annotator.storage.labels import ANNOTATOR_SOURCES, GOLD_ANNOTATOR
 from annotator.storage.schema import annotations, documents, outlets, sentences
 
@@ -32,20 +32,7 @@ def annotator_labels(
     never mistaken for the annotator's own. ``value = ''`` (annotated, none
     applies) is kept; cleared keys (``value IS NULL``) are not.
     """
-    newer = aliased(annotations)
-    # The pattern of storage/tidy.py: a row is current when no later revision
-    # has a row for its key (an index lookup on ix_annotations_key).
-    superseded = (
-        select(newer.c.id)
-        .where(
-            newer.c.sentence_id == annotations.c.sentence_id,
-            newer.c.annotator == annotations.c.annotator,
-            newer.c.task == annotations.c.task,
-            newer.c.target == annotations.c.target,
-            newer.c.revision_id > annotations.c.revision_id,
-        )
-        .exists()
-    )
+    superseded = labels_sql.superseded()
     query = (
         select(
             annotations.c.sentence_id,

@@ -25,9 +25,9 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Select
 
+from annotator.storage import labels as labels_sql
 from annotator.storage.labels import GOLD_ANNOTATOR
 from annotator.storage.schema import annotations, documents, outlets, predictions, sentences
 from annotator.storage.texts import _chunks
@@ -127,18 +127,7 @@ def people_rows(
     for everyone else. ``sources``: the annotation sources that count.
     ``tasks``: only these tasks.
     """
-    newer = aliased(annotations)
-    superseded = (
-        select(newer.c.id)
-        .where(
-            newer.c.sentence_id == annotations.c.sentence_id,
-            newer.c.annotator == annotations.c.annotator,
-            newer.c.task == annotations.c.task,
-            newer.c.target == annotations.c.target,
-            newer.c.revision_id > annotations.c.revision_id,
-        )
-        .exists()
-    )
+    superseded = labels_sql.superseded()
     if annotators == "gold":
         who = annotations.c.annotator == GOLD_ANNOTATOR
     elif annotators == "others":

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement
 
 from annotator.storage.schema import (
     annotations,
@@ -37,6 +39,25 @@ ANNOTATOR_SOURCES = ("human", "import")
 # Labels people gave (annotators and gold): what training and the "human"
 # label source read; model suggestions accepted by a person are "human".
 PEOPLE_SOURCES = frozenset({*ANNOTATOR_SOURCES, GOLD_SOURCE})
+
+
+def superseded() -> ColumnElement[bool]:
+    """True for an ``annotations`` row that is not current: a later revision
+    has a row for the same (sentence, annotator, task, target). An index
+    lookup on ix_annotations_key; ``~superseded()`` keeps current rows
+    (``value IS NULL`` among them means the label was cleared)."""
+    newer = aliased(annotations)
+    return (
+        select(newer.c.id)
+        .where(
+            newer.c.sentence_id == annotations.c.sentence_id,
+            newer.c.annotator == annotations.c.annotator,
+            newer.c.task == annotations.c.task,
+            newer.c.target == annotations.c.target,
+            newer.c.revision_id > annotations.c.revision_id,
+        )
+        .exists()
+    )
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 from typing import Any
 
 from sqlalchemy import Connection, and_, select
-from sqlalchemy.orm import aliased
 
+from annotator.storage import labels as labels_sql
 from annotator.storage.schema import annotations, documents, outlets, sentences
 
 TIDY_SQL_COLUMNS = (
@@ -37,20 +37,7 @@ def tidy_rows(conn: Connection, *, include_unlabelled: bool = False) -> list[tup
     since SQLAlchemy's row objects and per-row timestamp parsing were a third
     of a large export; elsewhere ``created_at`` is a UTC ``datetime``.
     """
-    newer = aliased(annotations)
-    # A row is current when no later revision has a row for the same key;
-    # ``value IS NULL`` in the latest revision means the label was cleared.
-    superseded = (
-        select(newer.c.id)
-        .where(
-            newer.c.sentence_id == annotations.c.sentence_id,
-            newer.c.annotator == annotations.c.annotator,
-            newer.c.task == annotations.c.task,
-            newer.c.target == annotations.c.target,
-            newer.c.revision_id > annotations.c.revision_id,
-        )
-        .exists()
-    )
+    superseded = labels_sql.superseded()
     # In the ON clause rather than a derived table: SQLite scanned a derived
     # table of all current labels once per sentence in the outer join.
     on = and_(
