@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from annotator.storage import Store, open_store, resolve_url
+from annotator.storage import assignment as assignment_sql
 from annotator.storage import labels as labels_sql
 from annotator.storage import texts as texts_sql
 from annotator.storage.migrations import LATEST, MIGRATIONS, NotAWorkbenchDatabase, current_version
@@ -89,12 +90,12 @@ def test_progress_follows_labels_set_and_cleared(store: Store) -> None:
         labels_sql.add_revision(conn, annotator="a", source="human", rows=[_label(3, "biased")])
     with store.read() as conn:
         assert labels_sql.is_labelled(conn, 3, "a")
-        assert labels_sql.next_unlabelled(conn, "a", after=2) == 4
+        assert assignment_sql.open_ids(conn, "a", after=2) == [4]
     with store.write() as conn:
         labels_sql.add_revision(conn, annotator="a", source="human", rows=[_label(3, None)])
     with store.read() as conn:
         assert not labels_sql.is_labelled(conn, 3, "a")
-        assert labels_sql.next_unlabelled(conn, "a", after=2) == 3
+        assert assignment_sql.open_ids(conn, "a", after=2) == [3]
         assert labels_sql.current_labels(conn, sentence_id=3) == []
 
 

@@ -23,14 +23,8 @@ from annotator.charts.model import (
     learning_curve_table,
 )
 from annotator.charts.outlets import (
-    CHOICE_COLUMNS,
-    CUE_COLUMNS,
-    DIFFERENCE_COLUMNS,
-    FRAME_COLUMNS,
-    LABEL_COLUMNS,
     SELECTION,
     SELECTION_FIELDS,
-    STANCE_COLUMNS,
     choice_bars,
     difference_chart,
     frame_heatmap,
@@ -41,6 +35,16 @@ from annotator.charts.outlets import (
 )
 from annotator.charts.palette import OKABE_ITO, SEQUENTIAL, STANCE_COLOURS, value_colours
 from annotator.charts.timeline import dates_vary, timeline, timeline_table
+
+# The aggregation's tables (annotator.outlets) that these charts draw.
+from annotator.outlets import (
+    CHOICE_COLUMNS,
+    CUE_COLUMNS,
+    DIFFERENCE_COLUMNS,
+    FRAME_COLUMNS,
+    LABEL_COLUMNS,
+    STANCE_COLUMNS,
+)
 
 __all__ = [
     "CHOICE_COLUMNS",

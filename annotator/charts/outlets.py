@@ -24,19 +24,6 @@ import pandas as pd
 
 from annotator.charts.palette import GREY, OKABE_ITO, SEQUENTIAL, value_colours
 
-STANCE_COLUMNS = ("outlet", "target", "value", "count", "n", "share", "low", "high", "small")
-FRAME_COLUMNS = ("outlet", "frame", "count", "n", "share", "low", "high", "small")
-CHOICE_COLUMNS = ("outlet", "task", "value", "count", "n", "share", "low", "high", "small")
-DIFFERENCE_COLUMNS = (
-    "task", "target", "value", "outlet_a", "outlet_b", "count_a", "n_a", "count_b", "n_b",
-    "share_a", "share_b", "difference", "p", "p_adjusted", "significant", "test",
-)  # fmt: skip
-CUE_COLUMNS = ("outlet", "task", "value", "cue", "count")
-LABEL_COLUMNS = (
-    "sentence_id", "document_id", "outlet", "published", "task", "target", "value",
-    "probability", "source",
-)  # fmt: skip
-
 SELECTION = "pick"
 """Name of the point selection every chart here carries (``event.selection[SELECTION]``)."""
 SELECTION_FIELDS: dict[str, tuple[str, ...]] = {

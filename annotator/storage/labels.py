@@ -17,9 +17,7 @@ from sqlalchemy.sql import ColumnElement
 
 from annotator.storage.schema import (
     annotations,
-    documents,
     label_sets,
-    outlets,
     progress,
     revisions,
     sentences,
@@ -358,40 +356,6 @@ def is_labelled(conn: Connection, sentence_id: int, annotator: str) -> bool:
         )
     ).first()
     return row is not None
-
-
-def unlabelled_ids(
-    conn: Connection,
-    annotator: str,
-    *,
-    after: int = 0,
-    before: int | None = None,
-    limit: int = 1,
-    outlet: str | None = None,
-) -> list[int]:
-    """Sentence ids above ``after`` (and below ``before``; of ``outlet`` only,
-    when given), in id order, that ``annotator`` has no current label on."""
-    done = select(progress.c.sentence_id).where(
-        and_(progress.c.annotator == annotator, progress.c.sentence_id == sentences.c.id)
-    )
-    query = select(sentences.c.id).where(and_(sentences.c.id > after, ~done.exists()))
-    if before is not None:
-        query = query.where(sentences.c.id < before)
-    if outlet is not None:
-        of_outlet = (
-            select(documents.c.id)
-            .join(outlets, outlets.c.id == documents.c.outlet_id)
-            .where(outlets.c.name == outlet)
-        )
-        query = query.where(sentences.c.document_id.in_(of_outlet))
-    return [int(i) for i in conn.scalars(query.order_by(sentences.c.id).limit(limit))]
-
-
-def next_unlabelled(
-    conn: Connection, annotator: str, *, after: int = 0, before: int | None = None
-) -> int | None:
-    found = unlabelled_ids(conn, annotator, after=after, before=before, limit=1)
-    return found[0] if found else None
 
 
 def annotators(conn: Connection) -> list[str]:
