@@ -42,6 +42,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.exc import IntegrityError
 
 from annotator.storage import Store
+from annotator.storage import login_sessions as login_sessions_sql
 from annotator.storage import users as users_sql
 from annotator.storage.assignment import GOLD_ANNOTATOR
 from annotator.storage.users import UserRow
@@ -132,7 +133,8 @@ class User:
         return not self.disabled and permission in PERMISSIONS[self.role]
 
 
-def _user(row: UserRow) -> User:
+def user_from_row(row: UserRow) -> User:
+    """The :class:`User` of a stored account row."""
     return User(
         name=row.name,
         role=Role(row.role),
@@ -211,31 +213,37 @@ def add_user(store: Store, name: str, *, role: str | Role, password: str) -> Use
     except IntegrityError:  # added by someone else at the same moment
         raise InvalidAccount(f"there is already a user named {name!r}") from None
     assert row is not None
-    return _user(row)
+    return user_from_row(row)
 
 
 def get_user(store: Store, name: str) -> User | None:
     with store.read() as conn:
         row = users_sql.get_user(conn, name)
-    return _user(row) if row else None
+    return user_from_row(row) if row else None
 
 
 def list_users(store: Store) -> list[User]:
     with store.read() as conn:
-        return [_user(r) for r in users_sql.list_users(conn)]
+        return [user_from_row(r) for r in users_sql.list_users(conn)]
 
 
 def set_password(store: Store, name: str, password: str) -> None:
+    """Replace a password; every login kept with the old one ends (a browser
+    someone else may hold is out at its next click)."""
     _check_password(password)
     password_hash = HASHER.hash(password)
     with store.write() as conn:
-        if not users_sql.set_password_hash(conn, name, password_hash):
+        row = users_sql.get_user(conn, name)
+        if row is None:
             raise InvalidAccount(f"no user named {name!r}")
+        users_sql.set_password_hash(conn, name, password_hash)
+        login_sessions_sql.delete_user_sessions(conn, row.id)
 
 
 def disable(store: Store, name: str) -> User:
-    """Disable an account (its labels stay). The last enabled admin cannot be
-    disabled, so a team can never lock itself out of managing users."""
+    """Disable an account (its labels stay) and end its kept logins. The last
+    enabled admin cannot be disabled, so a team can never lock itself out of
+    managing users."""
     with store.write() as conn:
         row = users_sql.get_user(conn, name)
         if row is None:
@@ -247,9 +255,10 @@ def disable(store: Store, name: str) -> User:
         ):
             raise InvalidAccount(f"{name!r} is the last admin: add another admin first")
         users_sql.set_disabled(conn, name, True)
+        login_sessions_sql.delete_user_sessions(conn, row.id)
         updated = users_sql.get_user(conn, name)
     assert updated is not None
-    return _user(updated)
+    return user_from_row(updated)
 
 
 # ---------------------------------------------------------------- logging in
@@ -287,4 +296,4 @@ def authenticate(store: Store, name: str, password: str) -> User:
     if HASHER.check_needs_rehash(row.password_hash):
         with store.write() as conn:
             users_sql.set_password_hash(conn, row.name, HASHER.hash(password))
-    return _user(row)
+    return user_from_row(row)

@@ -44,6 +44,7 @@ BOTH_BACKENDS = frozenset(
         "test_cli_agreement.py",
         "test_compare.py",
         "test_cli_compare.py",
+        "test_login_sessions.py",
     }
 )
 PAGES_DIR = Path(__file__).resolve().parent / "pages"

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, func, insert, inspect, select, text
 
 from annotator.storage.engine import Store
 from annotator.storage.schema import (
+    login_sessions,
     metadata,
     model_versions,
     prediction_scores,
@@ -78,6 +79,10 @@ def _prediction_counts(conn: Connection) -> None:
     conn.execute(text("DROP INDEX IF EXISTS ix_predictions_sentence"))
 
 
+def _login_sessions(conn: Connection) -> None:
+    login_sessions.create(conn, checkfirst=True)  # with its index
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "indexes on revisions for undo", _undo_indexes),
@@ -85,6 +90,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "stories: documents grouped by event", _stories),
     Migration(5, "users and roles for team mode", _users),
     Migration(6, "covering index for counting predictions per outlet", _prediction_counts),
+    Migration(7, "login sessions: a login kept across reloads and tabs", _login_sessions),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -312,3 +312,19 @@ users = Table(
     Column("disabled", Boolean, nullable=False, server_default="0"),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# Persistent logins (team mode): a browser keeps a random token in a cookie;
+# only its SHA-256 is stored, so a copy of the database logs nobody in.
+# Rows end at log out, at a password change or disabling, or when expired
+# (see annotator/login_sessions.py for the timeouts).
+login_sessions = Table(
+    "login_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # hex SHA-256 of the token
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),  # the absolute end, whatever the use
+    Column("last_seen_at", UTCDateTime, nullable=False),  # for the idle timeout
+)
+# Ending every session of a user (password change, disabling) finds them by user.
+Index("ix_login_sessions_user", login_sessions.c.user_id)

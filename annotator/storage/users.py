@@ -56,6 +56,11 @@ def get_user(conn: Connection, name: str) -> UserRow | None:
     return _row(row) if row else None
 
 
+def get_user_by_id(conn: Connection, user_id: int) -> UserRow | None:
+    row = conn.execute(select(*_COLUMNS).where(users.c.id == user_id)).first()
+    return _row(row) if row else None
+
+
 def list_users(conn: Connection) -> list[UserRow]:
     return [_row(r) for r in conn.execute(select(*_COLUMNS).order_by(users.c.name))]
 
