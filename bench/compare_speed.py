@@ -187,6 +187,19 @@ def main(argv: list[str] | None = None) -> common.Report:
                 note=f"CPU {cpu:.2f} s; {n:,} sentences with a bias label; "
                 f"{len(result.differences)} cells tested",
             )
+        # The page with no outlet chosen: every outlet's shares, no pair.
+        for source in ("model", "human_else_model"):
+            wall, cpu, result = timed(
+                repeat,
+                lambda s=source: outlets.aggregate(store, labelset, source=s),
+            )
+            n = int(result.counts.totals.query("task == 'bias'")["n"].sum())
+            report.add(
+                f"all aggregates, every outlet (10), {source}",
+                wall,
+                "s",
+                note=f"CPU {cpu:.2f} s; {n:,} sentences with a bias label; no pair tested",
+            )
         bar = outlets.Filters(outlets=(PAIR[0],))
         for source in ("model", "human_else_model"):
             wall, cpu, frame = timed(
