@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData, create_engine, func, insert, inspect, select
+from sqlalchemy import MetaData, create_engine, func, insert, inspect, select, text
 
 from annotator.storage import Store, open_store
 from annotator.storage import texts as texts_sql
-from annotator.storage.migrations import LATEST, current_version
+from annotator.storage.migrations import LATEST, NotAWorkbenchDatabase, current_version
 from annotator.storage.schema import metadata, outlets, schema_migrations, sentences, utcnow
 from tests.postgres import BIN_ENV, PostgresUnavailable, find_bin_dir
 
@@ -179,6 +179,19 @@ def test_a_first_release_database_is_upgraded_to_the_newest_schema(
         ids = texts_sql.outlet_ids(conn, ["Tempo", "Kompas"])
     assert sorted(ids.values()) == [1, 2]
     store.engine.dispose()
+
+
+def test_a_database_holding_someone_elses_tables_is_left_alone(db_url: str) -> None:
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE customers (id INTEGER PRIMARY KEY)"))
+    engine.dispose()
+    with pytest.raises(NotAWorkbenchDatabase):
+        open_store(db_url)
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        assert inspect(conn).get_table_names() == ["customers"]
+    engine.dispose()
 
 
 def test_missing_server_binaries_are_an_error_that_says_what_to_do(
