@@ -32,7 +32,7 @@ if __name__ == "__main__" and not st.runtime.exists():
 # Imported after the launcher: their caches need the running app.
 from annotator.accounts import Permission  # noqa: E402
 from annotator.display import escape_markdown  # noqa: E402
-from pages import ui  # noqa: E402
+from pages import login_session, ui  # noqa: E402
 
 st.set_page_config(page_title="Stance workbench", page_icon="📰", layout="wide")
 
@@ -50,9 +50,10 @@ PAGES = [
     (st.Page("pages/model.py", title="Model", url_path="model"), Permission.TRAIN),
     (st.Page("pages/export.py", title="Export", url_path="export"), Permission.EXPORT),
 ]
-user = ui.user()
+user = ui.user()  # in team mode, after a reload or in a new tab: the browser's kept login
 if user is None:  # team mode and nobody logged in: every address shows the login page
     # and keeps its path, so the page asked for opens once someone has logged in
+    login_session.sync_cookie()  # clears the cookie after log out
     logins = [
         st.Page(
             "pages/login.py", title="Log in", url_path=p.url_path or None, default=not p.url_path
@@ -67,7 +68,10 @@ with st.sidebar:
     # Names may come from the page address: shown as text, never as Markdown.
     if ui.team_mode():
         st.caption(f"Logged in: **{escape_markdown(user.name)}** ({user.role})")
-        st.button("Log out", key="workbench.logout", on_click=ui.log_out)
+        st.button(
+            "Log out", key="workbench.logout", on_click=login_session.log_out, args=(ui.store(),)
+        )
+        login_session.sync_cookie()
     else:
         st.caption(
             f"Annotator: **{escape_markdown(user.name)}**"

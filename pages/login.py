@@ -3,7 +3,7 @@
 import streamlit as st
 
 from annotator import accounts
-from pages import ui
+from pages import login_session, ui
 
 st.title("Stance workbench")
 with st.form("login.form", clear_on_submit=True):
@@ -17,7 +17,7 @@ if submitted:
     except accounts.AuthenticationFailed as exc:
         st.error(str(exc))  # "wrong name or password" or "account disabled": never which part
     else:
-        ui.log_in(account)
+        login_session.log_in(ui.store(), account)  # kept across reloads and tabs
         del st.session_state["login.password"]  # not kept in the session
         st.rerun()
 st.caption("No account? An admin adds one with `workbench user add NAME --role annotator`.")

@@ -1,8 +1,8 @@
 """Shared pieces of the pages: the store, the label set, who is acting.
 
-In team mode the acting user is whoever logged in (``pages/login.py``), kept
-as a name under ``workbench.user`` and read back from the database on every
-run, so a disabled account is out at once. In single-user mode the local
+In team mode the acting user is whoever logged in (``pages/login.py``; kept
+across reloads and tabs by ``pages/login_session.py``), read back from the
+database on every run, so a disabled account or an ended login is out at once. In single-user mode the local
 person is an admin under the name they type. Not a page itself (the router
 lists the pages). Caching lives here and in the pages, never in ``annotator/``.
 """
@@ -21,9 +21,9 @@ from annotator.storage import Store, resolve_url
 from annotator.storage import labels as labels_sql
 from annotator.storage import labelsets as labelsets_sql
 from annotator.storage import texts as texts_sql
+from pages.login_session import USER_KEY, current_user
 
 ANNOTATOR_KEY = "workbench.annotator"
-USER_KEY = "workbench.user"
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -62,11 +62,7 @@ def user() -> User | None:
     in single-user mode the local admin under the typed name."""
     if not team_mode():
         return User(name=annotator(), role=accounts.Role.ADMIN)
-    found = accounts.get_user(store(), str(st.session_state.get(USER_KEY, "")))
-    if found is not None and not found.disabled:
-        return found
-    st.session_state.pop(USER_KEY, None)
-    return None
+    return current_user(store())
 
 
 def acting_user(needs: Permission | None = None) -> User:
@@ -77,14 +73,6 @@ def acting_user(needs: Permission | None = None) -> User:
         st.warning("Log in first." if found is None else f"{found.role.title()}s may not {needs}.")
         st.stop()
     return found
-
-
-def log_in(account: User) -> None:
-    st.session_state[USER_KEY] = account.name
-
-
-def log_out() -> None:
-    st.session_state.pop(USER_KEY, None)
 
 
 def annotator() -> str:

@@ -1,18 +1,28 @@
 """Login and roles in the app: with accounts, nothing but Log in until someone
-logs in; each role sees only its pages; a page reached another way refuses too."""
+logs in; each role sees only its pages; a page reached another way refuses
+too; a login is kept across new sessions through the browser's cookie."""
 
 from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Callable
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from annotator import accounts, assignment
+from annotator import accounts, assignment, login_sessions
 from annotator import annotations as ann
 from annotator.accounts import Role
 from annotator.annotations import Choice, Decision
 from annotator.labelsets import LabelSet
 from annotator.storage import Store
+from annotator.storage import login_sessions as sessions_sql
+from annotator.storage import texts as texts_sql
+from pages import login_session
+from pages.login_session import COOKIE
 from tests.pages.conftest import APP, BuildApp, open_page
 from tests.people import PASSWORD, add_people, cheap_hashing
 
@@ -188,3 +198,128 @@ def test_the_role_comes_from_the_database_not_the_address(app: BuildApp, team: S
     at = logged_in("ani", annotator="ada")  # ?annotator=ada in the address
     assert [c.value for c in at.sidebar.caption] == ["Logged in: **ani** (annotator)"]
     assert accounts.get_user(team, "ani").role == Role.ANNOTATOR  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- kept logins (the cookie)
+# AppTest cannot send cookies, so these swap in what the browser would have
+# sent (pages/login_session.browser_cookies); tests/e2e/test_login_flow.py
+# does it in Chromium.
+
+
+@pytest.fixture
+def cookie(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """``cookie(token)``: the next new session's browser sends ``workbench_session=token``."""
+
+    def send(value: str) -> None:
+        monkeypatch.setattr(login_session, "browser_cookies", lambda: {COOKIE: value})
+
+    return send
+
+
+def cookie_scripts(at: AppTest) -> list[str]:
+    return [h.value for h in at.html if COOKIE in h.value]
+
+
+def kept_login(store: Store, name: str) -> str:
+    found = accounts.get_user(store, name)
+    assert found is not None
+    return login_sessions.start_session(store, found)
+
+
+def test_logging_in_keeps_a_login_stored_only_as_a_hash(app: BuildApp, team: Store) -> None:
+    at = log_in(app(), "ani")
+    token = at.session_state["workbench.login_token"]
+    with team.read() as conn:
+        stored = [(r.token_hash, r.user_id) for r in sessions_sql.list_sessions(conn)]
+    ani = accounts.get_user(team, "ani")
+    assert ani is not None
+    assert stored == [(hashlib.sha256(token.encode()).hexdigest(), ani.id)]
+
+
+def test_a_new_session_sending_the_cookie_is_logged_in_without_the_form(
+    app: BuildApp, team: Store, cookie: Callable[[str], None]
+) -> None:
+    token = kept_login(team, "ani")
+    cookie(token)
+    at = app()  # a reload
+    assert not at.exception and not is_login_page(at) and at.metric
+    assert [c.value for c in at.sidebar.caption] == ["Logged in: **ani** (annotator)"]
+    (script,) = cookie_scripts(at)  # the cookie is written back, with the same token
+    assert f"{COOKIE}={token}; Path=/; Max-Age=1209600; SameSite=Strict" in script
+    assert "<script>document.cookie = " in script
+
+
+def test_a_link_to_a_sentence_opens_it_in_a_new_tab_sending_the_cookie(
+    app: BuildApp, team: Store, cookie: Callable[[str], None]
+) -> None:
+    cookie(kept_login(team, "ani"))
+    at = app("pages/annotate.py", sentence="3")  # annotate?sentence=3, as Compare links
+    assert not at.exception and not at.warning
+    with team.read() as conn:
+        record = texts_sql.get_sentence(conn, 3)
+    assert record is not None
+    sentence = next(h.value for h in at.html if 'data-testid="annotate-sentence"' in h.value)
+    shown = re.search(r'data-testid="annotate-sentence"[^>]*>(.*?)</p>', sentence, re.S)
+    assert shown is not None  # the sentence as read: highlight tags dropped, entities decoded
+    assert html.unescape(re.sub(r"<[^>]+>", "", shown.group(1))) == record.text
+    assert at.button(key="annotate.save")
+
+
+def test_an_ended_login_in_the_cookie_shows_the_form_and_clears_that_cookie(
+    app: BuildApp, team: Store, cookie: Callable[[str], None]
+) -> None:
+    token = kept_login(team, "ani")
+    login_sessions.end_session(team, token)
+    cookie(token)
+    at = app()
+    assert is_login_page(at) and "workbench.user" not in at.session_state
+    (script,) = cookie_scripts(at)
+    assert f"{COOKIE}=; Path=/; Max-Age=0; SameSite=Strict" in script
+    assert f'.includes("{COOKIE}={token}")' in script  # only if no newer login replaced it
+
+
+def test_log_out_ends_the_kept_login_for_every_tab(
+    app: BuildApp, team: Store, cookie: Callable[[str], None]
+) -> None:
+    token = kept_login(team, "ada")
+    cookie(token)
+    other_tab = app()
+    at = app()
+    assert [c.value for c in at.sidebar.caption] == ["Logged in: **ada** (admin)"]
+    at.sidebar.button(key="workbench.logout").click().run()
+    assert "workbench.user" not in at.session_state
+    assert login_sessions.user_for_token(team, token) is None
+    assert is_login_page(app())  # a reload: the cookie names an ended login
+    other_tab.run()  # its next click
+    assert "workbench.user" not in other_tab.session_state and not other_tab.metric
+
+
+def test_a_password_change_logs_an_open_session_out(
+    app: BuildApp, team: Store, cookie: Callable[[str], None]
+) -> None:
+    cookie(kept_login(team, "cici"))
+    at = app()
+    assert at.metric
+    accounts.set_password(team, "cici", "another long password")
+    at.run()
+    assert not at.metric and "workbench.user" not in at.session_state
+    assert is_login_page(app())
+
+
+def test_a_garbage_cookie_is_nobody_and_is_cleared(
+    app: BuildApp, team: Store, cookie: Callable[[str], None]
+) -> None:
+    cookie('"</script><script>alert(1)</script>')
+    at = app()
+    assert not at.exception and is_login_page(at)
+    (script,) = cookie_scripts(at)
+    assert "alert" not in script and script.count("</script>") == 1
+    assert f"{COOKIE}=; Path=/; Max-Age=0; SameSite=Strict" in script
+
+
+def test_without_accounts_no_cookie_is_read_or_written(
+    app: BuildApp, store: Store, cookie: Callable[[str], None]
+) -> None:
+    cookie("whatever")
+    at = app()
+    assert not at.exception and at.metric and not cookie_scripts(at)
