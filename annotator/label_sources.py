@@ -31,21 +31,23 @@ with no value: it is in ``n`` and in no frame's ``count``.
 from __future__ import annotations
 
 import os
-from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
 
 from annotator.labelsets import LabelSet
+from annotator.model_counts import COUNT_COLUMNS, TOTAL_COLUMNS, model_counts
 from annotator.storage import Store
 from annotator.storage import compare as compare_sql
 from annotator.storage import models as models_sql
 from annotator.storage.compare import Filters
 from annotator.storage.labels import GOLD_ANNOTATOR, GOLD_SOURCE, PEOPLE_SOURCES
 
-__all__ = ["GOLD_ANNOTATOR", "GOLD_SOURCE", "Filters"]
+# counts: labelled sentences per value (COUNT_COLUMNS) and in all (TOTAL_COLUMNS).
+__all__ = ["COUNT_COLUMNS", "GOLD_ANNOTATOR", "GOLD_SOURCE", "TOTAL_COLUMNS", "Filters"]
 
 LabelSource = Literal["gold", "human", "model", "human_else_model"]
 GOLD: Final = "gold"
@@ -62,9 +64,6 @@ LABEL_COLUMNS = (
     "sentence_id", "document_id", "outlet", "published", "task", "target", "value",
     "probability", "source",
 )  # fmt: skip
-# counts: labelled sentences per value (COUNT_COLUMNS) and in all (TOTAL_COLUMNS).
-COUNT_COLUMNS = ("outlet", "task", "target", "value", "count")
-TOTAL_COLUMNS = ("outlet", "task", "target", "n")
 
 _KEYS = ["sentence_id", "task", "target"]
 # Queries that do not depend on each other run in this many threads.
@@ -270,59 +269,6 @@ def _count(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return values, totals
 
 
-def _value_counts(
-    store: Store, filters: Filters, version: int, threshold: float
-) -> list[tuple[int, str, str, str, int]]:
-    with store.read() as conn:
-        return compare_sql.prediction_counts(conn, filters, version_id=version, threshold=threshold)
-
-
-def _sentence_counts(
-    store: Store, filters: Filters, version: int, threshold: float, task: str
-) -> list[tuple[int, int]]:
-    with store.read() as conn:
-        return compare_sql.predicted_sentences(
-            conn, filters, version_id=version, threshold=threshold, task=task
-        )
-
-
-def _model_counts(
-    store: Store,
-    labelset: LabelSet,
-    filters: Filters,
-    *,
-    threshold: float,
-    version: int,
-    pool: Executor,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The model's counts, grouped in SQL (a pass in Python over a million
-    predictions would not meet the page's second), its queries side by side."""
-    multi = [t.name for t in labelset.tasks if t.kind == "multi"]
-    with store.read() as conn:
-        names = compare_sql.outlet_names(conn)
-    # One query per outlet: they run side by side, and SQLite's sort for the
-    # GROUP BY (most of the time) is split too.
-    parts = [replace(filters, outlets=(o,)) for o in filters.outlets or sorted(names.values())]
-    counting = [pool.submit(_value_counts, store, f, version, threshold) for f in parts]
-    sentences = [
-        (task, pool.submit(_sentence_counts, store, f, version, threshold, task))
-        for task in multi
-        for f in parts
-    ]
-    counted = [row for future in counting for row in future.result()]
-    values = pd.DataFrame(counted, columns=["outlet_id", "task", "target", "value", "count"])
-    values = values[values["task"].isin([t.name for t in labelset.tasks])]
-    values.insert(0, "outlet", values.pop("outlet_id").map(names))
-    # One row per sentence and key in single choice and stance: n is the sum.
-    single = values[~values["task"].isin(multi)]
-    totals = single.groupby(["outlet", "task", "target"])["count"].sum().rename("n").reset_index()
-    many = pd.DataFrame(
-        [(names[o], task, "", n) for task, future in sentences for o, n in future.result()],
-        columns=list(TOTAL_COLUMNS),
-    )
-    return values, pd.concat([totals, many], ignore_index=True)
-
-
 def _combine(
     parts: list[tuple[pd.DataFrame, pd.DataFrame]], signs: list[int]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -372,7 +318,7 @@ def counts(
         if version is None:
             model = (empty(COUNT_COLUMNS), empty(TOTAL_COLUMNS))
         else:
-            model = _model_counts(
+            model = model_counts(
                 store, labelset, filters, threshold=threshold, version=version, pool=pool
             )
         if fetching is None:

@@ -26,6 +26,7 @@ from annotator.model import TrainedTask
 from annotator.model.multitask import Prepared, SharedPredictor
 from annotator.storage import Store
 from annotator.storage import models as models_sql
+from annotator.storage import tallies as tallies_sql
 from annotator.storage import texts as texts_sql
 
 BATCH = 50_000
@@ -281,10 +282,15 @@ def preannotate(
     with store.write() as conn:
         models_sql.clear_predictions(conn, version_id)
     done = stored = 0
+    # The compare page's counts (storage.tallies), batch by batch, stored at the end.
+    tallied = tallies_sql.Tally()
 
     def write(ids: list[int], rows: list[PredictionRow], uncertainty: np.ndarray) -> None:
-        nonlocal done, stored
+        nonlocal done, stored, tallied
         scores = list(zip(ids, *uncertainty.T.tolist(), strict=True))
+        with store.read() as conn:
+            where = tallies_sql.places(conn, min(ids, default=0), max(ids, default=0))
+        tallied = tallied.plus(tallies_sql.tally(rows, where))
         # One short write per batch: annotators' saves are not held up for long.
         with store.write() as conn:
             models_sql.add_predictions(conn, version_id, rows, scores)
@@ -294,6 +300,8 @@ def preannotate(
             progress(done)
 
     _, predicting = predict_corpus(store, predictor, labelset=labelset, sink=write, batch=batch)
+    with store.write() as conn:
+        tallies_sql.save(conn, version_id, tallied)
     return PreannotationReport(
         version_id=version_id,
         sentences=done,

@@ -54,8 +54,9 @@ story = top[2].selectbox(
 )  # fmt: skip
 with st.expander("More filters: model threshold, dates, documents, targets, label-set version"):
     uses_model = source in ("model", "human_else_model")
-    threshold = st.slider("Model threshold: predictions at or above it count", 0.0, 1.0,
-                          DEFAULT_THRESHOLD, 0.05, key="compare.threshold", disabled=not uses_model)  # fmt: skip
+    # round(): exactly one of the steps the tallies count at (0.15, not 0.15000000000000002).
+    threshold = round(st.slider("Model threshold: predictions at or above it count", 0.0, 1.0,
+                      DEFAULT_THRESHOLD, 0.05, key="compare.threshold", disabled=not uses_model), 2)  # fmt: skip
     more = st.columns(3)
     date_from = more[0].date_input("Published from", value=None, key="compare.from")
     date_to = more[1].date_input("Published to", value=None, key="compare.to")

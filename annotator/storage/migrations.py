@@ -14,12 +14,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, inspect, select, text
 
+from annotator.storage import tallies
 from annotator.storage.engine import Store
 from annotator.storage.schema import (
     login_sessions,
     metadata,
     model_versions,
     prediction_scores,
+    prediction_sentence_tallies,
+    prediction_tallies,
     predictions,
     revisions,
     schema_migrations,
@@ -83,6 +86,19 @@ def _login_sessions(conn: Connection) -> None:
     login_sessions.create(conn, checkfirst=True)  # with its index
 
 
+def _prediction_tallies(conn: Connection) -> None:
+    for table in (prediction_tallies, prediction_sentence_tallies):
+        table.create(conn, checkfirst=True)
+    # Versions stored before this step get theirs now, so the compare page
+    # is fast on an upgraded database too.
+    for version_id in conn.scalars(select(model_versions.c.id)).all():
+        stored = select(predictions.c.sentence_id).where(
+            predictions.c.model_version_id == version_id
+        )
+        if conn.scalar(stored.limit(1)) is not None:
+            tallies.build(conn, int(version_id))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "indexes on revisions for undo", _undo_indexes),
@@ -91,6 +107,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "users and roles for team mode", _users),
     Migration(6, "covering index for counting predictions per outlet", _prediction_counts),
     Migration(7, "login sessions: a login kept across reloads and tabs", _login_sessions),
+    Migration(8, "prediction tallies per outlet, day and probability step", _prediction_tallies),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, desc, func, insert, select, update
 
+from annotator.storage import tallies
 from annotator.storage.engine import bulk_insert
 from annotator.storage.schema import (
     model_versions,
@@ -182,6 +183,7 @@ SCORE_COLUMNS = ("sentence_id", *MEASURES)
 
 
 def clear_predictions(conn: Connection, version_id: int) -> None:
+    tallies.clear(conn, version_id)
     conn.execute(delete(predictions).where(predictions.c.model_version_id == version_id))
     conn.execute(
         delete(prediction_scores).where(prediction_scores.c.model_version_id == version_id)
@@ -195,7 +197,10 @@ def add_predictions(
     scores: Sequence[tuple[int, float, float, float]],
 ) -> None:
     """Store predictions (rows in :data:`PREDICTION_COLUMNS` order) and scores
-    (:data:`SCORE_COLUMNS`) of a model version."""
+    (:data:`SCORE_COLUMNS`) of a model version. Its tallies no longer count
+    every prediction: they are dropped (:func:`annotator.storage.tallies.save`
+    stores new ones)."""
+    tallies.clear(conn, version_id)
     _bulk(
         conn,
         predictions,

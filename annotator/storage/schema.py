@@ -257,6 +257,39 @@ Index(
     predictions.c.probability,
 )
 
+# A model version's predictions counted per outlet, publication day (the
+# first 10 characters of ``documents.published``) and probability step
+# (``step`` k: the highest k with probability >= k / 20; see
+# annotator/storage/tallies.py), so that the compare page counts a million
+# sentences' predictions from a few thousand rows. ``predictions``: rows per
+# value; ``prediction_sentence_tallies.sentences``: sentences per task and
+# target by the step of their most probable row. Written whole once a
+# version's predictions are stored; complete only while settings holds the
+# version's "prediction_tallies:<id>" key (migration 8).
+prediction_tallies = Table(
+    "prediction_tallies",
+    metadata,
+    Column("model_version_id", ForeignKey("model_versions.id"), primary_key=True),
+    Column("outlet_id", ForeignKey("outlets.id"), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("task", String(100), primary_key=True),
+    Column("target", String(200), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    Column("step", Integer, primary_key=True, autoincrement=False),
+    Column("predictions", Integer, nullable=False),
+)
+prediction_sentence_tallies = Table(
+    "prediction_sentence_tallies",
+    metadata,
+    Column("model_version_id", ForeignKey("model_versions.id"), primary_key=True),
+    Column("outlet_id", ForeignKey("outlets.id"), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("task", String(100), primary_key=True),
+    Column("target", String(200), primary_key=True),
+    Column("step", Integer, primary_key=True, autoincrement=False),
+    Column("sentences", Integer, nullable=False),
+)
+
 # How unsure a model version is about each sentence, across its tasks; the
 # uncertainty queue orders by these (higher = less certain).
 prediction_scores = Table(
