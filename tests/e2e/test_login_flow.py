@@ -1,20 +1,24 @@
 """Team mode in a real browser: login before anything, pages per role, saves
-under the login's name, log out. Its own server: accounts switch every page
-of the shared one to team mode."""
+under the login's name, log out, and a login kept across a reload and a new
+tab (the workbench_session cookie) until log out. Its own server: accounts
+switch every page of the shared one to team mode."""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotator import accounts
+from annotator import accounts, login_sessions
 from annotator.bootstrap import bootstrap
 from annotator.storage import Store, open_store
 from annotator.storage import labels as labels_sql
+from annotator.storage import login_sessions as sessions_sql
+from annotator.storage import texts as texts_sql
 from tests.e2e.conftest import FIRST_RENDER_MS, SENTENCE, Server, running_app, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -46,6 +50,11 @@ def log_in(page: Page, name: str, password: str = PASSWORD) -> None:
     page.get_by_role("textbox", name="Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
     wait_idle(page)
+
+
+def wait_for_cookie(page: Page) -> None:
+    """Until the page's script has written the kept login's cookie (just after the first render)."""
+    page.wait_for_function("() => document.cookie.includes('workbench_session=')")
 
 
 def nav_links(page: Page) -> list[str]:
@@ -97,9 +106,11 @@ def test_an_annotator_typing_an_admin_address_gets_no_admin_page(
     page.goto(team_server.url, timeout=FIRST_RENDER_MS)
     log_in(page, "ani")
     expect(page.get_by_text("Logged in: ani (annotator)")).to_be_visible()
-    page.goto(f"{team_server.url}/import", timeout=FIRST_RENDER_MS)  # a new session: log in again
-    expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=FIRST_RENDER_MS)
-    log_in(page, "ani")
+    wait_for_cookie(page)
+    page.goto(f"{team_server.url}/import", timeout=FIRST_RENDER_MS)  # a new session: kept login
+    expect(page.get_by_text("Logged in: ani (annotator)")).to_be_visible(timeout=FIRST_RENDER_MS)
+    wait_idle(page)
+    expect(page.get_by_role("button", name="Log in")).to_have_count(0)
     expect(page.get_by_text("Article files")).to_have_count(0)
     assert "Import" not in nav_links(page)
 
@@ -109,3 +120,59 @@ def test_an_admin_sees_every_page(page: Page, team_server: Server) -> None:
     log_in(page, "ada")
     expect(page.get_by_text("Logged in: ada (admin)")).to_be_visible()
     assert {"Home", "Import", "Annotate", "Model", "Export"} <= set(nav_links(page))
+
+
+def session_cookie(page: Page) -> dict[str, object] | None:
+    found = [c for c in page.context.cookies() if c["name"] == "workbench_session"]
+    return dict(found[0]) if found else None
+
+
+def test_a_login_is_kept_across_a_reload_and_a_new_tab_until_log_out(
+    page: Page, team_server: Server, team_db: Store
+) -> None:
+    page.goto(team_server.url, timeout=FIRST_RENDER_MS)
+    log_in(page, "ada")
+    expect(page.get_by_text("Logged in: ada (admin)")).to_be_visible()
+    wait_for_cookie(page)
+    cookie = session_cookie(page)
+    assert cookie is not None
+    token = str(cookie["value"])
+    assert (cookie["path"], cookie["sameSite"], cookie["httpOnly"]) == ("/", "Strict", False)
+    days_left = (float(str(cookie["expires"])) - time.time()) / 86_400
+    assert 13.9 < days_left <= 14.0
+    ada = accounts.get_user(team_db, "ada")
+    assert ada is not None
+    with team_db.read() as conn:  # the database holds the token's hash, not the token
+        stored = {r.token_hash for r in sessions_sql.list_sessions(conn, user_id=ada.id)}
+    assert login_sessions.hash_token(token) in stored and token not in stored
+
+    page.reload(timeout=FIRST_RENDER_MS)  # a new browser session
+    expect(page.get_by_text("Logged in: ada (admin)")).to_be_visible(timeout=FIRST_RENDER_MS)
+    wait_idle(page)
+    expect(page.get_by_role("button", name="Log in")).to_have_count(0)
+
+    with team_db.read() as conn:
+        record = texts_sql.get_sentence(conn, 5)
+    assert record is not None
+    tab = page.context.new_page()  # what a Compare link with target=_blank opens
+    tab.goto(f"{team_server.url}/annotate?sentence=5", timeout=FIRST_RENDER_MS)
+    tab.locator(SENTENCE).wait_for(timeout=FIRST_RENDER_MS)
+    expect(tab.locator(SENTENCE)).to_have_text(record.text)
+    expect(tab.get_by_text("Logged in: ada (admin)")).to_be_visible()
+    assert "sentence=5" in tab.url and token not in tab.url
+
+    page.bring_to_front()
+    page.get_by_role("button", name="Log out").click()
+    wait_idle(page)
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    page.wait_for_function("() => !document.cookie.includes('workbench_session=')")
+    assert session_cookie(page) is None
+    assert login_sessions.user_for_token(team_db, token) is None
+    page.reload(timeout=FIRST_RENDER_MS)
+    expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=FIRST_RENDER_MS)
+    expect(page.get_by_text("Logged in: ada (admin)")).to_have_count(0)
+    # The other tab, still open on its own session, is out at its next run.
+    tab.bring_to_front()
+    tab.get_by_test_id("stSidebarNav").get_by_role("link", name="Home").click()
+    expect(tab.get_by_role("button", name="Log in")).to_be_visible(timeout=FIRST_RENDER_MS)
+    expect(tab.locator(SENTENCE)).to_have_count(0)
