@@ -188,6 +188,9 @@ def test_frame_heatmap_uses_a_sequential_scheme_and_flags_small_counts() -> None
     assert enc["color"]["field"] == "share"
     assert enc["color"]["scale"]["scheme"] == charts.SEQUENTIAL == "viridis"
     assert enc["opacity"]["condition"] == {"test": "datum.small", "value": 0.45}
+    # Frames as rows, so no frame name is dropped for lack of room.
+    assert enc["y"]["field"] == "frame"
+    assert enc["x"]["field"] == "outlet_label"
     rows = {(r["outlet"], r["frame"]): r for r in _rows(spec)}
     assert rows["Kompas", "legal"]["text"] == "(6%)"  # 3 of 50: small, bracketed
     assert rows["Kompas", "political"]["text"] == "60%"

@@ -210,17 +210,19 @@ def frame_heatmap(frames: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
             subtitle=f"share of sentences with the frame; {SMALL_NOTE}",
         ),
     ).encode(
-        x=alt.X(
+        # Frames as rows: every frame name stays readable however many
+        # there are; outlets (few) as columns.
+        y=alt.Y(
             "frame:N",
             title=None,
             sort=sorted(data["frame"].unique()),
-            axis=alt.Axis(labelAngle=-30, labelLimit=160),
+            axis=alt.Axis(labelLimit=220),
         ),
-        y=alt.Y(
+        x=alt.X(
             "outlet_label:N",
             title=None,
             sort=sorted(data["outlet_label"].unique()),
-            axis=alt.Axis(labelLimit=260),
+            axis=alt.Axis(labelAngle=0, labelLimit=220, orient="top"),
         ),
         tooltip=[
             "outlet:N",
@@ -252,7 +254,7 @@ def frame_heatmap(frames: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
         text="text:N",
         color=alt.condition("datum.dark", alt.value("white"), alt.value("black")),
     )
-    return alt.LayerChart(layer=[cells, text], width=alt.Step(64), height=alt.Step(_STEP))  # fmt: skip
+    return alt.LayerChart(layer=[cells, text], width=alt.Step(150), height=alt.Step(22))  # fmt: skip
 
 
 # -------------------------------------------------------------- differences
