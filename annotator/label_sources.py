@@ -269,6 +269,30 @@ def _count(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return values, totals
 
 
+def _replaced(
+    store: Store, labelset: LabelSet, filters: Filters, version: int, threshold: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counts of the model rows a human label replaces (same sentence and
+    key, the human label being the majority of people's current labels)."""
+    with store.read() as conn:
+        values, totals = compare_sql.replaced_counts(
+            conn,
+            filters,
+            label_set=labelset.name,
+            sources=PEOPLE_SOURCES,
+            tasks=[t.name for t in labelset.tasks],
+            version_id=version,
+            threshold=threshold,
+        )
+        names = compare_sql.outlet_names(conn)
+    out = []
+    for rows, columns in ((values, COUNT_COLUMNS), (totals, TOTAL_COLUMNS)):
+        frame = pd.DataFrame(rows, columns=["outlet_id", *columns[1:]])
+        frame.insert(0, "outlet", frame.pop("outlet_id").map(names))
+        out.append(frame)
+    return out[0], out[1]
+
+
 def _combine(
     parts: list[tuple[pd.DataFrame, pd.DataFrame]], signs: list[int]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -311,12 +335,15 @@ def counts(
         frame = _human(rows, labelset, gold=source == GOLD)
         return Counts(*_count(frame), source=source, people=rows, human=frame)
     version = _active_version(store, labelset, filters)
+    nothing = (empty(COUNT_COLUMNS), empty(TOTAL_COLUMNS))
     with ThreadPoolExecutor(WORKERS) as pool:
-        fetching = None
+        fetching = replacing = None
         if source == HUMAN_ELSE_MODEL:
             fetching = pool.submit(people, store, labelset, filters, gold=False)
+            if version is not None:
+                replacing = pool.submit(_replaced, store, labelset, filters, version, threshold)
         if version is None:
-            model = (empty(COUNT_COLUMNS), empty(TOTAL_COLUMNS))
+            model = nothing
         else:
             model = model_counts(
                 store, labelset, filters, threshold=threshold, version=version, pool=pool
@@ -324,22 +351,9 @@ def counts(
         if fetching is None:
             return Counts(*_combine([model], [1]), source=source, model_version=version)
         rows = fetching.result()
-    human = _human(rows, labelset, gold=False)
-    replaced = empty(LABEL_COLUMNS)
-    if version is not None:
-        # The model rows a human label replaces: on sentences people labelled, same key.
-        with store.read() as conn:
-            found = compare_sql.predictions_on(
-                conn,
-                human["sentence_id"].unique().tolist(),
-                version_id=version,
-                threshold=threshold,
-                targets=filters.targets,
-            )
-        on_keys = pd.DataFrame(found, columns=[*_KEYS, "value"])
-        keys = human[[*_KEYS, "outlet"]].drop_duplicates(_KEYS)
-        replaced = on_keys.merge(keys, on=_KEYS)
-    values, totals = _combine([model, _count(replaced), _count(human)], [1, -1, 1])
+        human = _human(rows, labelset, gold=False)
+        replaced = nothing if replacing is None else replacing.result()
+    values, totals = _combine([model, replaced, _count(human)], [1, -1, 1])
     return Counts(values, totals, source=source, model_version=version, people=rows, human=human)
 
 

@@ -45,6 +45,7 @@ BOTH_BACKENDS = frozenset(
         "test_compare.py",
         "test_cli_compare.py",
         "test_login_sessions.py",
+        "test_tallies.py",
     }
 )
 PAGES_DIR = Path(__file__).resolve().parent / "pages"

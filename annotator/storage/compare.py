@@ -21,16 +21,17 @@ from sqlalchemy import (
     false,
     func,
     inspect,
+    literal,
     or_,
     select,
     table,
+    union_all,
 )
 from sqlalchemy.sql import ColumnElement, Select
 
 from annotator.storage import labels as labels_sql
 from annotator.storage.labels import GOLD_ANNOTATOR
 from annotator.storage.schema import annotations, documents, outlets, predictions, sentences
-from annotator.storage.texts import _chunks
 
 # Stories come from migration 4 (another module owns them); only these two
 # columns are relied on, and only when the table exists.
@@ -110,23 +111,16 @@ def outlet_names(conn: Connection) -> dict[int, str]:
 # ---------------------------------------------------------------- people
 
 
-def people_rows(
+def _people_where(
     conn: Connection,
     filters: Filters,
     *,
     label_set: str,
     annotators: str,
     sources: Collection[str],
-    tasks: Sequence[str] | None = None,
-) -> list[tuple[Any, ...]]:
-    """Current, not cleared label rows of people in scope, in :data:`PEOPLE_COLUMNS`
-    order: one row per stored annotation row (a value chosen with two cue
-    spans gives two rows). ``cue`` is the span's text, or None.
-
-    ``annotators``: ``"gold"`` for :data:`GOLD_ANNOTATOR` only, ``"others"``
-    for everyone else. ``sources``: the annotation sources that count.
-    ``tasks``: only these tasks.
-    """
+    tasks: Sequence[str] | None,
+) -> list[ColumnElement[bool]]:
+    """Conditions on ``annotations`` for :func:`people_rows`."""
     superseded = labels_sql.superseded()
     if annotators == "gold":
         who = annotations.c.annotator == GOLD_ANNOTATOR
@@ -156,6 +150,29 @@ def people_rows(
         )
         where.append(annotations.c.sentence_id.in_(in_scope))
     where.append(~superseded)
+    return where
+
+
+def people_rows(
+    conn: Connection,
+    filters: Filters,
+    *,
+    label_set: str,
+    annotators: str,
+    sources: Collection[str],
+    tasks: Sequence[str] | None = None,
+) -> list[tuple[Any, ...]]:
+    """Current, not cleared label rows of people in scope, in :data:`PEOPLE_COLUMNS`
+    order: one row per stored annotation row (a value chosen with two cue
+    spans gives two rows). ``cue`` is the span's text, or None.
+
+    ``annotators``: ``"gold"`` for :data:`GOLD_ANNOTATOR` only, ``"others"``
+    for everyone else. ``sources``: the annotation sources that count.
+    ``tasks``: only these tasks.
+    """
+    where = _people_where(
+        conn, filters, label_set=label_set, annotators=annotators, sources=sources, tasks=tasks
+    )
     cue = func.substr(
         sentences.c.text,
         annotations.c.span_start + 1,
@@ -238,33 +255,63 @@ def prediction_rows(
     )
 
 
-def predictions_on(
+def replaced_counts(
     conn: Connection,
-    sentence_ids: Sequence[int],
+    filters: Filters,
     *,
+    label_set: str,
+    sources: Collection[str],
+    tasks: Sequence[str],
     version_id: int,
     threshold: float,
-    targets: Sequence[str] = (),
-) -> list[tuple[int, str, str, str]]:
-    """``(sentence_id, task, target, value)`` of a version's predictions
-    above ``threshold`` on these sentences (e.g. the few a human label may
-    take over from the model): primary-key lookups, no joins."""
-    where = [
-        predictions.c.model_version_id == version_id,
-        predictions.c.probability >= threshold,
-        *_targets(Filters(targets=tuple(targets)), predictions.c.target),
-    ]
-    columns = (
-        predictions.c.sentence_id,
-        predictions.c.task,
-        predictions.c.target,
-        predictions.c.value,
+) -> tuple[list[tuple[int, str, str, str, int]], list[tuple[int, str, str, int]]]:
+    """The predictions a human label takes over in "human else model":
+    those above ``threshold`` on a (sentence, task, target) with a current
+    label of people (:func:`people_rows` with ``annotators="others"``) in
+    ``tasks``, counted in SQL. Returns ``(outlet_id, task, target, value,
+    count)`` rows and ``(outlet_id, task, target, sentences)`` rows."""
+    where = _people_where(
+        conn, filters, label_set=label_set, annotators="others", sources=sources, tasks=tasks
     )
-    out: list[tuple[int, str, str, str]] = []
-    for chunk in _chunks(sorted(set(sentence_ids))):
-        query = select(*columns).where(and_(*where, predictions.c.sentence_id.in_(chunk)))
-        out += [(int(s), str(t), str(g), str(v)) for s, t, g, v in conn.execute(query)]
-    return out
+    keys = (
+        select(annotations.c.sentence_id, annotations.c.task, annotations.c.target)
+        .where(and_(*where))
+        .distinct()
+        .subquery()
+    )
+    p = predictions
+    on_key = and_(
+        p.c.sentence_id == keys.c.sentence_id,
+        p.c.model_version_id == version_id,
+        p.c.task == keys.c.task,
+        p.c.target == keys.c.target,
+    )
+    hit = (
+        select(documents.c.outlet_id, p.c.sentence_id, p.c.task, p.c.target, p.c.value)
+        .select_from(
+            keys.join(p, on_key)
+            .join(sentences, sentences.c.id == p.c.sentence_id)
+            .join(documents, documents.c.id == sentences.c.document_id)
+        )
+        .where(p.c.probability >= threshold)
+        .cte("hit")
+    )
+    grouped = (hit.c.outlet_id, hit.c.task, hit.c.target)
+    # One statement, so the keys are found once: kind 1 counts values, 2 sentences.
+    both = union_all(
+        select(literal(1), *grouped, hit.c.value, func.count()).group_by(*grouped, hit.c.value),
+        select(
+            literal(2), *grouped, literal(""), func.count(hit.c.sentence_id.distinct())
+        ).group_by(*grouped),
+    )
+    values: list[tuple[int, str, str, str, int]] = []
+    totals: list[tuple[int, str, str, int]] = []
+    for kind, outlet, task, target, value, n in conn.execute(both):
+        if kind == 1:
+            values.append((int(outlet), str(task), str(target), str(value), int(n)))
+        else:
+            totals.append((int(outlet), str(task), str(target), int(n)))
+    return values, totals
 
 
 def _prediction_rows(
