@@ -4,8 +4,11 @@ Start with :func:`queue` (every (sentence, task, target) on which the
 annotators' labels differ, most contested first, as ranked by
 :func:`annotator.disagreement.disagreements`, those a curator already
 adjudicated left out), :func:`side_by_side` (everyone's labels on one
-sentence) and :func:`adjudicate` (store the gold label: any value, or with
-:func:`adopt` one annotator's label as it stands). :func:`withdraw` clears a
+sentence), :func:`sentence_items` (every key a curator may decide on one
+sentence, whoever labelled it: the way in from a link or a label-error
+suspect, :func:`annotator.suspects.suspect_queue`) and :func:`adjudicate`
+(store the gold label: any value, or with :func:`adopt` one annotator's
+label as it stands). :func:`withdraw` clears a
 gold label, sending the key back to the queue.
 
 How gold is stored: annotation rows under :data:`GOLD_ANNOTATOR` with
@@ -31,7 +34,7 @@ from annotator import annotations as ann
 from annotator.accounts import Permission, User
 from annotator.agreement import load_labels
 from annotator.annotations import Choice, Decision, InvalidLabel
-from annotator.disagreement import DISAGREEMENT_COLUMNS, UnitKey, disagreements
+from annotator.disagreement import DISAGREEMENT_COLUMNS, Label, UnitKey, disagreements
 from annotator.labelsets import LabelSet
 from annotator.storage import Store
 from annotator.storage import labels as labels_sql
@@ -41,6 +44,7 @@ from annotator.storage.labels import ANNOTATOR_SOURCES, GOLD_ANNOTATOR, GOLD_SOU
 __all__ = [
     "GOLD_ANNOTATOR",
     "GOLD_SOURCE",
+    "ITEM_COLUMNS",
     "QUEUE_COLUMNS",
     "adjudicate",
     "adopt",
@@ -48,11 +52,13 @@ __all__ = [
     "label_text",
     "pending",
     "queue",
+    "sentence_items",
     "side_by_side",
     "withdraw",
 ]
 
 QUEUE_COLUMNS = (*DISAGREEMENT_COLUMNS, "text")
+ITEM_COLUMNS = ("sentence_id", "outlet", "task", "target", "text", "labels", "gold")
 NONE_APPLIES_TEXT = "(none applies)"
 
 
@@ -134,6 +140,59 @@ def side_by_side(store: Store, user: User, sentence_id: int) -> pd.DataFrame:
         for task, target in keys
     ]
     return pd.DataFrame(table, columns=["task", "target", *people, GOLD_ANNOTATOR])
+
+
+def _label(decision: Decision, *, multi: bool) -> Label:
+    """A decision as :mod:`annotator.disagreement` writes a label: the chosen
+    frames sorted (none applies: empty) for multi choice, else the value."""
+    if multi:
+        return tuple(sorted(v for v in decision.values if v != ann.NONE_APPLIES))
+    return decision.values
+
+
+def sentence_items(
+    store: Store, user: User, sentence_id: int, *, labelset: LabelSet | None = None
+) -> pd.DataFrame:
+    """Every (task, target) of the label set a curator may decide on one
+    sentence (:data:`ITEM_COLUMNS`): first the keys someone labelled (or gold
+    decided), in the label set's task order, then the rest (the label set's
+    other tasks; for stance, its other targets). ``labels`` maps each
+    annotator to their label as in :func:`~annotator.disagreement.labels_by_unit`
+    (a single annotator is enough); ``gold`` is the gold label or None.
+    Raises ``LookupError`` for an unknown sentence."""
+    accounts.require(user, Permission.ADJUDICATE)
+    labelset = _labelset(store, labelset)
+    with store.read() as conn:
+        found = texts_sql.sentence_outlets(conn, [sentence_id])
+        rows = labels_sql.current_labels(conn, sentence_id=sentence_id)
+    if sentence_id not in found:
+        raise LookupError(f"no sentence with id {sentence_id}")
+    text, outlet = found[sentence_id]
+    order = {task.name: number for number, task in enumerate(labelset.tasks)}
+    wanted = set(ANNOTATOR_SOURCES) | {GOLD_SOURCE}
+    by_annotator: dict[str, list[labels_sql.Label]] = {}
+    for row in rows:
+        if row.source in wanted and row.task in order:
+            by_annotator.setdefault(row.annotator, []).append(row)
+    labelled: dict[tuple[str, str], dict[str, Label]] = {}
+    for name, own in sorted(by_annotator.items()):
+        for key, decision in ann.decisions_from_labels(own).items():
+            task = labelset.task(key[0])
+            multi = task is not None and task.kind == "multi"
+            labelled.setdefault(key, {})[name] = _label(decision, multi=multi)
+    others = [
+        (task.name, target)
+        for task in labelset.tasks
+        for target in ([t.name for t in task.targets] if task.kind == "stance" else [""])
+    ]
+    keys = sorted(labelled, key=lambda k: (order[k[0]], k[1]))
+    keys += [k for k in others if k not in labelled]
+    table = []
+    for task_name, target in keys:
+        labels = dict(labelled.get((task_name, target), {}))
+        gold = labels.pop(GOLD_ANNOTATOR, None)
+        table.append((sentence_id, outlet, task_name, target, text, labels, gold))
+    return pd.DataFrame(table, columns=list(ITEM_COLUMNS))
 
 
 # ---------------------------------------------------------------- deciding

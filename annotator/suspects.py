@@ -2,7 +2,10 @@
 
 Start with :func:`find_suspects` (role-checked; every task of the label set
 from the store) or :func:`task_suspects` (one task's
-:class:`~annotator.training.TaskData`). The labels checked are the ones a
+:class:`~annotator.training.TaskData`); :func:`suspect_queue` turns the
+suspects into a curator's review queue (keys with gold left out, each
+annotator's label and the gold label the model suggests), decided with
+:mod:`annotator.adjudication`. The labels checked are the ones a
 model trains on (:func:`annotator.training.training_data`: gold where
 adjudicated, else the majority). Each task is fitted with
 :func:`annotator.model.fit_task`, the same pipeline factory a retrain uses;
@@ -23,6 +26,7 @@ one value only has nothing to contrast and is skipped.
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
@@ -32,8 +36,10 @@ import pandas as pd
 from cleanlab.filter import find_label_issues
 from cleanlab.rank import get_label_quality_scores
 
-from annotator import accounts, labelsets, model, training
+from annotator import accounts, adjudication, labelsets, model, training
 from annotator.accounts import Permission, User
+from annotator.agreement import load_labels
+from annotator.disagreement import Label, labels_by_unit
 from annotator.labelsets import LabelSet
 from annotator.model.heads import indicator
 from annotator.storage import Store
@@ -44,6 +50,7 @@ SUSPECT_COLUMNS = (
     "task", "kind", "target", "frame", "sentence_id", "outlet", "text", "given", "suggested",
     "self_confidence", "suggested_probability",
 )  # fmt: skip
+QUEUE_COLUMNS = (*SUSPECT_COLUMNS, "labels", "suggestion")
 CHOSEN, NOT_CHOSEN = "chosen", "not chosen"
 
 FloatArray = npt.NDArray[np.float64]
@@ -201,3 +208,62 @@ def find_suspects(
     return merged.sort_values(
         ["self_confidence", "task", "sentence_id"], kind="stable"
     ).reset_index(drop=True)
+
+
+def suggestion(
+    *, kind: str, frame: str | None, suggested: str, labels: Mapping[str, Label]
+) -> Label:
+    """The gold label that follows the model's suggestion: the suggested
+    value; for multi choice, the annotators' majority frames (what training
+    takes) with ``frame`` added (suggested "chosen") or removed."""
+    if kind != "multi":
+        return (suggested,)
+    counts = Counter(v for label in labels.values() for v in label)
+    frames = {v for v, n in counts.items() if n > len(labels) / 2}
+    assert frame is not None
+    frames = frames | {frame} if suggested == CHOSEN else frames - {frame}
+    return tuple(sorted(frames))
+
+
+def suspect_queue(
+    store: Store,
+    user: User,
+    *,
+    found: pd.DataFrame | None = None,
+    task: str | None = None,
+    labelset: LabelSet | None = None,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """The suspects left to review, lowest self-confidence first
+    (:data:`QUEUE_COLUMNS`): those whose (sentence, task, target) has a gold
+    label are left out, whatever the model thinks of it, since a curator
+    decided. ``target`` is the stored key ("" but for stance); ``labels``
+    maps each annotator to their label (one is enough); ``suggestion`` is
+    the label :func:`suggestion` gives. ``found``: the result of
+    :func:`find_suspects` when the caller kept it (it fits a model per
+    task); else it is computed (for ``task`` only, when given)."""
+    accounts.require(user, Permission.REVIEW_SUSPECTS)
+    if found is None:
+        tasks = None if task is None else {task}
+        found = find_suspects(
+            store, user, labelset=labelset, tasks=tasks, random_state=random_state
+        )
+    queue = found if task is None else found[found["task"] == task]
+    queue = queue.assign(target=queue["target"].fillna("").astype(str))
+    done = adjudication.gold_keys(store)
+    keys = list(zip(queue["sentence_id"].astype(int), queue["task"], queue["target"], strict=True))
+    queue = queue.loc[np.array([key not in done for key in keys], dtype=bool)].copy()
+    by_unit = labels_by_unit(load_labels(store, labelset=labelset)) if len(queue) else {}
+    labels = [
+        by_unit.get((int(s), str(t), str(g)), {})
+        for s, t, g in zip(queue["sentence_id"], queue["task"], queue["target"], strict=True)
+    ]
+    queue["labels"] = pd.Series(labels, index=queue.index, dtype=object)
+    queue["suggestion"] = [
+        suggestion(kind=str(k), frame=f, suggested=str(s), labels=lab)
+        for k, f, s, lab in zip(
+            queue["kind"], queue["frame"], queue["suggested"], labels, strict=True
+        )
+    ]
+    ordered = queue.sort_values(["self_confidence", "task", "sentence_id"], kind="stable")
+    return ordered.reset_index(drop=True).loc[:, list(QUEUE_COLUMNS)]

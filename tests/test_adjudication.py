@@ -239,3 +239,38 @@ def test_a_store_without_disagreement_has_an_empty_queue(store: Store) -> None:
     queue = adjudication.queue(store, CURATOR)
     assert queue.empty and list(queue.columns) == list(adjudication.QUEUE_COLUMNS)
     assert adjudication.side_by_side(store, CURATOR, 1).empty
+
+
+# ---------------------------------------------------------------- one sentence
+
+
+def test_sentence_items_offer_a_key_only_one_annotator_labelled_then_the_rest(
+    store: Store, labelset: LabelSet
+) -> None:
+    say(store, labelset, "ani", 4, Decision("stance", "Joe Biden", (Choice("against"),)))
+    say(store, labelset, "budi", 4, Decision("frames", "", (Choice(""),)))  # none applies
+    items = adjudication.sentence_items(store, CURATOR, 4)
+    assert list(items.columns) == list(adjudication.ITEM_COLUMNS)
+    first = [(r.task, r.target, r.labels, r.gold) for r in items.head(2).itertuples()]
+    assert first == [
+        ("stance", "Joe Biden", {"ani": ("against",)}, None),
+        ("frames", "", {"budi": ()}, None),
+    ]
+    rest = set(zip(items["task"][2:], items["target"][2:], strict=True))
+    stance = labelset.task("stance")
+    assert stance is not None
+    assert rest == {
+        (t.name, "") for t in labelset.tasks if t.kind != "stance" and t.name != "frames"
+    } | {("stance", t.name) for t in stance.targets if t.name != "Joe Biden"}
+    assert set(items["sentence_id"]) == {4} and items["text"].nunique() == 1
+    adjudication.adjudicate(store, CURATOR, 4, task="stance", target="Joe Biden", values=["favor"])
+    decided = adjudication.sentence_items(store, CURATOR, 4).iloc[0]
+    assert (decided["labels"], decided["gold"]) == ({"ani": ("against",)}, ("favor",))
+
+
+def test_sentence_items_of_an_unknown_sentence_and_for_an_annotator(store: Store) -> None:
+    with pytest.raises(LookupError):
+        adjudication.sentence_items(store, CURATOR, 10_000)
+    with pytest.raises(PermissionDenied):
+        adjudication.sentence_items(store, ANNOTATOR, 1)
+    assert adjudication.sentence_items(store, CURATOR, 1)["labels"].map(len).sum() == 0

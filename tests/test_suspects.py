@@ -14,6 +14,7 @@ import random
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from annotator import adjudication, suspects
@@ -189,3 +190,76 @@ def test_a_store_without_enough_labels_has_no_suspects(store: Store, labelset: L
     )  # fmt: skip
     found = suspects.find_suspects(store, CURATOR)
     assert found.empty and list(found.columns) == list(suspects.SUSPECT_COLUMNS)
+
+
+# ---------------------------------------------------------------- the review queue
+
+
+def test_the_review_queue_ranks_by_self_confidence_and_leaves_out_keys_with_gold(
+    empty_store: Store,
+) -> None:
+    from annotator import labelsets
+
+    labelset = labelsets.current(empty_store)
+    flipped = biased_corpus(empty_store, labelset)
+    found = suspects.find_suspects(empty_store, CURATOR)
+    queue = suspects.suspect_queue(empty_store, CURATOR, found=found)
+    assert list(queue.columns) == list(suspects.QUEUE_COLUMNS)
+    assert queue["self_confidence"].is_monotonic_increasing and len(queue) >= 5
+    assert list(queue["sentence_id"]) == list(found["sentence_id"])  # no gold yet
+    assert set(queue["sentence_id"]) & flipped
+    assert set(queue["target"]) == {""}  # the stored key, not None
+    for row in queue.itertuples():
+        assert row.labels == {"ani": (row.given,)}  # one annotator is enough
+        assert row.suggestion == (row.suggested,) and row.suggested != row.given
+    # The curator keeps the doubted label of the second suspect: a decision
+    # all the same, so it leaves the queue; the others keep their order.
+    second = int(queue.loc[1, "sentence_id"])
+    adjudication.adjudicate(
+        empty_store, CURATOR, second, task="bias", values=[queue.loc[1, "given"]]
+    )
+    after = suspects.suspect_queue(empty_store, CURATOR, found=found)
+    assert list(after["sentence_id"]) == [s for s in queue["sentence_id"] if s != second]
+    refitted = suspects.suspect_queue(empty_store, CURATOR)  # without a kept result
+    assert second not in set(refitted["sentence_id"])
+    assert refitted["self_confidence"].is_monotonic_increasing
+
+
+def test_the_review_queue_of_one_task_and_of_a_store_without_suspects(
+    empty_store: Store,
+) -> None:
+    from annotator import labelsets
+
+    biased_corpus(empty_store, labelsets.current(empty_store))
+    found = suspects.find_suspects(empty_store, CURATOR)
+    assert set(suspects.suspect_queue(empty_store, CURATOR, found=found, task="bias")["task"]) == {
+        "bias"
+    }
+    for task in ("frames", "stance"):
+        none = suspects.suspect_queue(empty_store, CURATOR, found=found, task=task)
+        assert none.empty and list(none.columns) == list(suspects.QUEUE_COLUMNS)
+        assert suspects.suspect_queue(empty_store, CURATOR, task=task).empty
+
+
+def test_a_multi_choice_suggestion_changes_one_frame_of_the_majority() -> None:
+    labels = {"ani": ("economic",), "budi": ("crime", "economic"), "cici": ()}
+    assert suspects.suggestion(
+        kind="multi", frame="health", suggested=suspects.CHOSEN, labels=labels
+    ) == ("economic", "health")
+    assert (
+        suspects.suggestion(
+            kind="multi", frame="economic", suggested=suspects.NOT_CHOSEN, labels=labels
+        )
+        == ()
+    )  # none applies
+    assert suspects.suggestion(kind="stance", frame=None, suggested="favor", labels={}) == (
+        "favor",
+    )
+
+
+def test_only_curators_and_admins_get_the_review_queue(empty_store: Store) -> None:
+    empty = pd.DataFrame(columns=list(suspects.SUSPECT_COLUMNS))
+    with pytest.raises(PermissionDenied):
+        suspects.suspect_queue(empty_store, User(name="ani", role=Role.ANNOTATOR), found=empty)
+    for role in (Role.CURATOR, Role.ADMIN):
+        assert suspects.suspect_queue(empty_store, User(name="x", role=role), found=empty).empty
