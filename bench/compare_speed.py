@@ -9,7 +9,9 @@ probabilities between 0.3 and 1), and human labels on ``--labelled`` of them
 on a tenth, a relabel on a tenth: ``common.add_labels``).
 
 Then times :func:`annotator.outlets.aggregate` for two outlets (a fifth of
-the corpus) with each label source: stance per target, frames, bias and
+the corpus) with each label source, for every outlet (the whole corpus), and
+for 20 documents picked by hand (the model's share counted from the
+predictions, not from the tallies of :mod:`annotator.storage.tallies`): stance per target, frames, bias and
 opinion shares with intervals, the differences with their tests, the cue
 phrases and the model's held-out score. Also times
 :func:`annotator.outlets.label_frame` narrowed to one bar (the sentences
@@ -38,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from annotator import labelsets, outlets
 from annotator.labelsets import LabelSet
-from annotator.storage import Store, open_store
+from annotator.storage import Store, open_store, tallies
 from annotator.storage import models as models_sql
 from bench import common
 from bench.corpus_gen import OUTLETS
@@ -106,6 +108,8 @@ def add_model(store: Store, labelset: LabelSet, sentences: int, seed: int) -> in
     with store.write() as conn:
         models_sql.set_active(conn, version)
         models_sql.mark_ready(conn, version)
+        # What annotator.preannotation.preannotate stores after the last batch.
+        tallies.build(conn, version)
     return total
 
 
@@ -198,7 +202,21 @@ def main(argv: list[str] | None = None) -> common.Report:
                 f"all aggregates, every outlet (10), {source}",
                 wall,
                 "s",
+                target=TARGET_S,
                 note=f"CPU {cpu:.2f} s; {n:,} sentences with a bias label; no pair tested",
+            )
+        # 20 documents picked one by one: counted from the predictions, not the tallies.
+        picked = outlets.Filters(document_ids=tuple(range(1, 2001, 100)))
+        for source in ("model", "human_else_model"):
+            wall, cpu, result = timed(
+                repeat,
+                lambda s=source: outlets.aggregate(store, labelset, source=s, filters=picked),
+            )
+            report.add(
+                f"all aggregates, 20 documents, {source}",
+                wall,
+                "s",
+                note=f"CPU {cpu:.2f} s; exact path (no tallies for a document filter)",
             )
         bar = outlets.Filters(outlets=(PAIR[0],))
         for source in ("model", "human_else_model"):

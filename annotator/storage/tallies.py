@@ -122,19 +122,80 @@ def places(conn: Connection, first: int, last: int) -> pd.DataFrame:
 
 def tally(rows: Sequence[tuple[int, str, str, str, float]], where: pd.DataFrame) -> Tally:
     """The tally of prediction rows ``(sentence_id, task, target, value,
-    probability)`` of disjoint sentences; ``where``: their :func:`places`."""
-    frame = pd.DataFrame(rows, columns=["sentence_id", "task", "target", "value", "probability"])
-    frame = frame.merge(where, on="sentence_id")
-    frame["step"] = steps_of(frame["probability"].to_numpy(dtype="float64"))
-    frame = frame[frame["step"] >= 0]
-    if frame.empty:
+    probability)`` of disjoint sentences; ``where``: their :func:`places`
+    (rows of sentences not in it are left out). Counted in numpy over
+    integer codes: it runs on every batch of pre-annotation."""
+    if not rows:
         return Tally()
-    values = frame.groupby(list(VALUE_KEYS), sort=False).size().rename("predictions")
-    # Step grows with probability: a sentence's highest step is its most probable row's.
-    best = frame.groupby(["sentence_id", "outlet_id", "day", "task", "target"], sort=False)["step"]
-    top = best.max().reset_index()
-    counted = top.groupby(list(SENTENCE_KEYS), sort=False).size().rename("sentences")
-    return Tally(values.reset_index(), counted.reset_index())
+    n = len(rows)
+    sids, tasks, targets, values, probabilities = zip(*rows, strict=True)
+    keys: dict[tuple[str, str, str], int] = {}
+    code = np.fromiter(
+        (keys.setdefault(k, len(keys)) for k in zip(tasks, targets, values, strict=True)),
+        dtype=np.int64,
+        count=n,
+    )
+    sid = np.fromiter(sids, dtype=np.int64, count=n)
+    step = steps_of(np.fromiter(probabilities, dtype=np.float64, count=n))
+    # Each sentence's place: (outlet, day) as a code.
+    places_of: dict[tuple[int, str], int] = {}
+    known = where["sentence_id"].to_numpy(dtype=np.int64)
+    place_code = np.fromiter(
+        (places_of.setdefault((int(o), str(d)), len(places_of))
+         for o, d in zip(where["outlet_id"].tolist(), where["day"].tolist(), strict=True)),
+        dtype=np.int64, count=len(known),
+    )  # fmt: skip
+    order = np.argsort(known)
+    at = np.searchsorted(known[order], sid).clip(max=max(len(known) - 1, 0))
+    keep = (known[order][at] == sid) if len(known) else np.zeros(n, dtype=bool)
+    place = place_code[order][at]
+    sid, code, step, place = sid[keep], code[keep], step[keep], place[keep]
+    nsteps, nkeys = len(STEPS), max(len(keys), 1)
+    counted = step >= 0
+    found, many = np.unique(
+        (place[counted] * nkeys + code[counted]) * nsteps + step[counted], return_counts=True
+    )
+    # Sentences per (task, target) by their highest step (the most probable row's).
+    pairs: dict[tuple[str, str], int] = {}
+    pair_of = np.array([pairs.setdefault(k[:2], len(pairs)) for k in keys], dtype=np.int64)
+    npairs = max(len(pairs), 1)
+    sentence_key = sid * npairs + pair_of[code] if len(code) else code
+    by = np.lexsort((step, sentence_key))
+    last = by[np.flatnonzero(np.diff(sentence_key[by], append=-1) != 0)] if len(by) else by
+    top = step[last] >= 0
+    found2, many2 = np.unique(
+        (place[last][top] * npairs + pair_of[code[last][top]]) * nsteps + step[last][top],
+        return_counts=True,
+    )
+    key_list, place_list, pair_list = list(keys), list(places_of), list(pairs)
+    v_step, v_rest = found % nsteps, found // nsteps
+    v_places = [place_list[i] for i in (v_rest // nkeys).tolist()]
+    v_keys = [key_list[i] for i in (v_rest % nkeys).tolist()]
+    s_step, s_rest = found2 % nsteps, found2 // nsteps
+    s_places = [place_list[i] for i in (s_rest // npairs).tolist()]
+    s_pairs = [pair_list[i] for i in (s_rest % npairs).tolist()]
+    value_frame = pd.DataFrame(
+        {
+            "outlet_id": pd.Series([o for o, _ in v_places], dtype="int64"),
+            "day": [d for _, d in v_places],
+            "task": [k[0] for k in v_keys],
+            "target": [k[1] for k in v_keys],
+            "value": [k[2] for k in v_keys],
+            "step": v_step.astype("int64"),
+            "predictions": many.astype("int64"),
+        }
+    )
+    sentence_frame = pd.DataFrame(
+        {
+            "outlet_id": pd.Series([o for o, _ in s_places], dtype="int64"),
+            "day": [d for _, d in s_places],
+            "task": [k[0] for k in s_pairs],
+            "target": [k[1] for k in s_pairs],
+            "step": s_step.astype("int64"),
+            "sentences": many2.astype("int64"),
+        }
+    )
+    return Tally(value_frame, sentence_frame)
 
 
 # ---------------------------------------------------------------- storing
