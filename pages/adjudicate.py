@@ -1,18 +1,16 @@
-"""Adjudicate: where annotators disagree, most contested first; a curator picks or sets gold."""
-
-import html
+"""Adjudicate: disagreements, label-error suspects or any sentence by address; a curator sets gold."""
 
 import pandas as pd
 import streamlit as st
 
-from annotator import adjudication, history, team
+from annotator import adjudication, suspects, team
 from annotator.accounts import Permission, User
-from annotator.annotations import NONE_APPLIES
-from annotator.display import escape_markdown
 from annotator.storage import Store
+from pages import adjudicate_panel as panel
 from pages import ui
 
-POSITION = "adjudicate.position"
+DISAGREEMENTS, SUSPECTS = "Disagreements", "Label-error suspects"
+POSITION = {DISAGREEMENTS: "adjudicate.position", SUSPECTS: "adjudicate.suspect_position"}
 
 
 @st.cache_data(max_entries=8)
@@ -26,30 +24,6 @@ if not ui.team_mode():
     ui.ask_annotator()  # single-user mode: gold is decided under a typed name
 store, labelset, user = ui.store(), ui.labelset(), ui.acting_user(Permission.ADJUDICATE)
 st.title("Adjudicate")
-st.caption(
-    "Sentences where annotators disagree, most contested first. Pick one of the labels or set "
-    "another value: it is stored as the gold label (what the model trains on) under your name."
-)
-tasks = [t.name for t in labelset.tasks]
-task_filter = st.selectbox("Task", ["all tasks", *tasks], key="adjudicate.task")
-chosen_task = None if task_filter == "all tasks" else task_filter
-queue = _queue(store, user, store.url, ui.data_revision(), user.name, chosen_task)
-
-
-def move(step: int) -> None:
-    st.session_state[POSITION] = st.session_state.get(POSITION, 0) + step
-
-
-def decide(sentence_id: int, task: str, target: str, annotator: str | None) -> None:
-    if annotator is not None:
-        adjudication.adopt(store, user, sentence_id, task=task, target=target, annotator=annotator)
-        return
-    found = labelset.task(task)
-    if found is not None and found.kind == "multi":  # the multiselect; empty: none applies
-        values = list(st.session_state.get("adjudicate.values") or [])
-    else:
-        values = [str(st.session_state["adjudicate.value"])]
-    adjudication.adjudicate(store, user, sentence_id, task=task, target=target, values=values)
 
 
 def undo() -> None:
@@ -61,68 +35,66 @@ if "adjudicate.undone" in st.session_state:
     undone = st.session_state.pop("adjudicate.undone")
     st.toast(f"Undid your last decision (sentence {undone})." if undone else "Nothing to undo.")
 
-st.metric("Left to adjudicate", len(queue))
-if queue.empty:
-    st.success("No disagreement left to adjudicate.")
+if wanted := st.query_params.get(panel.SENTENCE_PARAM, ""):
+    st.caption("One sentence, whoever labelled it: pick a label or set another as gold.")
+    panel.one_sentence(store, user, labelset, wanted)
     st.button("Undo my last decision", key="adjudicate.undo", shortcut="U", on_click=undo)
     st.stop()
 
-position = min(max(int(st.session_state.get(POSITION, 0)), 0), len(queue) - 1)
-st.session_state[POSITION] = position
-item = queue.iloc[position]
-sentence_id, task_name, target = int(item["sentence_id"]), str(item["task"]), str(item["target"])
-task = labelset.task(task_name)
-
-key_name = task_name + (f" → {target}" if target else "")
 st.caption(
-    f"{position + 1} of {len(queue)} · sentence {sentence_id} · {key_name} · "
-    f"contested {item['contested']:.2f} · {item['annotators']} annotators"
+    "Sentences where annotators disagree, most contested first, or labels the model doubts "
+    "(lowest self-confidence first). Pick one of the labels or set another value: it is stored "
+    "as the gold label (what the model trains on) under your name."
 )
-ui.text_line(f"Outlet: {item['outlet']}")
-st.html(
-    '<div data-testid="adjudicate-sentence" style="font-size:1.2rem;margin:0.5rem 0">'
-    f"{html.escape(str(item['text']))}</div>"
-)
+row = st.container(horizontal=True)
+can_review = user.can(Permission.REVIEW_SUSPECTS)
+mode = row.radio(
+    "Queue", [DISAGREEMENTS, SUSPECTS] if can_review else [DISAGREEMENTS],
+    horizontal=True, key="adjudicate.mode",
+)  # fmt: skip
+tasks = [t.name for t in labelset.tasks]
+task_filter = row.selectbox("Task", ["all tasks", *tasks], key="adjudicate.task")
+chosen_task = None if task_filter == "all tasks" else task_filter
+if mode == SUSPECTS:
+    found = panel.found_suspects(store, user)
+    queue = suspects.suspect_queue(store, user, found=found, task=chosen_task, labelset=labelset)
+else:
+    queue = _queue(store, user, store.url, ui.data_revision(), user.name, chosen_task)
+position_key = POSITION[mode]
 
-st.subheader("Everyone's labels on this sentence")
-st.dataframe(
-    adjudication.side_by_side(store, user, sentence_id), hide_index=True, key="adjudicate.table"
-)
 
-st.subheader(f"Gold for {key_name}")
-by_label: dict[tuple[str, ...], list[str]] = {}
-for name, label in item["labels"].items():
-    by_label.setdefault(tuple(label), []).append(name)
-picks = st.container(horizontal=True)
-for number, (label, names) in enumerate(sorted(by_label.items(), key=lambda kv: -len(kv[1]))):
-    shown = adjudication.label_text(label)
-    picks.button(
-        escape_markdown(f"{number + 1}: {shown} ({', '.join(names)})"),
-        key=f"adjudicate.pick.{number}", shortcut=str(number + 1) if number < 9 else None,
-        on_click=decide, args=(sentence_id, task_name, target, names[0]),
-    )  # fmt: skip
+def move(step: int) -> None:
+    st.session_state[position_key] = st.session_state.get(position_key, 0) + step
 
-if task is not None:
-    values = [v.name for v in task.values]
-    other = st.container(horizontal=True, vertical_alignment="bottom")
-    if task.kind == "multi":
-        other.multiselect(
-            "Or set these values (none: none applies)", values, key="adjudicate.values"
-        )
-    else:
-        other.selectbox("Or set another value", values, key="adjudicate.value")
-    other.button(
-        "Set gold", key="adjudicate.set", shortcut="S", type="primary",
-        on_click=decide, args=(sentence_id, task_name, target, None),
-    )  # fmt: skip
-    if task.kind == "multi":
-        st.caption(f"An empty choice stores '{adjudication.label_text((NONE_APPLIES,))}'.")
+
+st.metric("Left to adjudicate" if mode == DISAGREEMENTS else "Suspects left to review", len(queue))
+if queue.empty:
+    st.success(
+        "No disagreement left to adjudicate."
+        if mode == DISAGREEMENTS
+        else "No label-error suspect left to review."
+    )
+    st.button("Undo my last decision", key="adjudicate.undo", shortcut="U", on_click=undo)
+    st.stop()
+
+position = min(max(int(st.session_state.get(position_key, 0)), 0), len(queue) - 1)
+st.session_state[position_key] = position
+row_shown = queue.iloc[position]
+item = panel.item_of(row_shown)
+where = f"{position + 1} of {len(queue)} · sentence {item.sentence_id} · {item.name}"
+if mode == SUSPECTS:
+    frame = f" · frame {row_shown['frame']}" if isinstance(row_shown["frame"], str) else ""
+    detail = (
+        f"{frame} · given {row_shown['given']}, the model suggests {row_shown['suggested']} "
+        f"({row_shown['suggested_probability']:.2f}) · self-confidence "
+        f"{row_shown['self_confidence']:.2f}"
+    )
+else:
+    detail = f" · contested {row_shown['contested']:.2f} · {row_shown['annotators']} annotators"
+panel.decide(store, user, labelset, item, where + detail)
 
 nav = st.container(horizontal=True)
 nav.button("Previous", key="adjudicate.previous", shortcut="Left", on_click=move, args=(-1,))
 nav.button("Skip", key="adjudicate.skip", shortcut="Right", on_click=move, args=(1,))
 nav.button("Undo my last decision", key="adjudicate.undo", shortcut="U", on_click=undo)
-
-with st.expander("History of this sentence"):
-    changes = history.sentence_history(store, user, sentence_id)
-    st.dataframe(history.history_frame(changes), hide_index=True, key="adjudicate.history")
+panel.sentence_history(store, user, item.sentence_id)

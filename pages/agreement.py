@@ -1,5 +1,7 @@
 """Agreement: alpha with intervals, kappa between annotators, confusion, outlet slices, suspects."""
 
+from urllib.parse import quote
+
 import pandas as pd
 import streamlit as st
 
@@ -8,7 +10,7 @@ from annotator.accounts import Permission, User
 from annotator.curation import AgreementView
 from annotator.disagreement import confusion, disagreements
 from annotator.storage import Store
-from pages import ui
+from pages import adjudicate_panel, ui
 
 N_BOOT = 1000
 ALPHA_SHOWN = ["analysis", "alpha", "low", "high", "agreement", "units", "annotators"]
@@ -17,11 +19,6 @@ ALPHA_SHOWN = ["analysis", "alpha", "low", "high", "agreement", "units", "annota
 @st.cache_data(max_entries=4)
 def _view(_store: Store, _user: User, url: str, revision: tuple[int, int, int]) -> AgreementView:
     return curation.agreement_view(_store, _user, n_boot=N_BOOT)
-
-
-@st.cache_data(max_entries=4)
-def _suspects(_store: Store, _user: User, url: str, revision: tuple[int, int, int]) -> pd.DataFrame:
-    return suspects.find_suspects(_store, _user)
 
 
 store, user = ui.store(), ui.acting_user(Permission.SEE_AGREEMENT)
@@ -100,13 +97,21 @@ if not outlet_rows.empty:
 st.subheader("Label-error suspects")
 st.caption(
     "Training labels the model doubts: each sentence scored by a model that did not see it "
-    "(cleanlab's confident learning), lowest self-confidence first. Review them on Adjudicate."
+    "(cleanlab's confident learning), lowest self-confidence first, those with gold left "
+    "out. Open one to set its gold label, or walk them all on Adjudicate (Label-error suspects)."
 )
 if user.can(Permission.REVIEW_SUSPECTS) and st.toggle(
     "Find suspects (fits a model per task)", key="agreement.find_suspects"
 ):
-    found = _suspects(store, user, store.url, revision)
+    found = suspects.suspect_queue(store, user, found=adjudicate_panel.found_suspects(store, user))
+    shown = found.loc[:, list(suspects.SUSPECT_COLUMNS)].round(3)
+    # A relative address: the Adjudicate page beside this one, whatever the server's base path.
+    who = "" if ui.team_mode() or not user.name else f"&annotator={quote(user.name)}"
+    shown.insert(0, "adjudicate", [f"adjudicate?sentence={s}{who}" for s in shown["sentence_id"]])
     st.dataframe(
-        found.round(3), hide_index=True, key="agreement.suspects",
-        column_config={"text": st.column_config.TextColumn("sentence", width="large")},
+        shown, hide_index=True, key="agreement.suspects",
+        column_config={
+            "adjudicate": st.column_config.LinkColumn("adjudicate", display_text="Open"),
+            "text": st.column_config.TextColumn("sentence", width="large"),
+        },
     )  # fmt: skip

@@ -1,21 +1,28 @@
 """The Adjudicate page: a curator sees the most contested key first with
 everyone's labels, picks one or sets another value by widget key, undoes;
-the gold label is checked in the database. Annotators are refused."""
+opens any sentence by its address (``?sentence=``), one annotator's label
+enough; walks the label-error suspects of generated data. The gold label is
+checked in the database. Annotators are refused."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from annotator import annotations as ann
-from annotator.adjudication import GOLD_ANNOTATOR
+from annotator import labelsets, suspects
+from annotator.accounts import Role, User
+from annotator.adjudication import GOLD_ANNOTATOR, GOLD_SOURCE
 from annotator.annotations import Choice, Decision
 from annotator.labelsets import LabelSet
 from annotator.storage import Store
 from annotator.storage import labels as labels_sql
+from annotator.storage.schema import revisions
 from tests.pages.conftest import APP, BuildApp
 from tests.people import add_people, cheap_hashing
+from tests.test_suspects import biased_corpus
 
 PAGE = "pages/adjudicate.py"
 
@@ -46,10 +53,12 @@ def team(store: Store, labelset: LabelSet) -> Store:
     return store
 
 
-def as_user(name: str) -> AppTest:
-    """``name``'s session on the page (reached as a click in the sidebar would)."""
-    at = AppTest.from_file(str(APP), default_timeout=30)
+def as_user(name: str, **query: str) -> AppTest:
+    """``name``'s session on the page (reached as a click in the sidebar would,
+    or with ``query`` as a link's address)."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
     at.session_state["workbench.user"] = name
+    at.query_params.update(query)
     return at.switch_page(PAGE).run()
 
 
@@ -68,6 +77,11 @@ def table_with(at: AppTest, column: str) -> pd.DataFrame:
 
 def sentence_shown(at: AppTest) -> str:
     return next(c.value for c in at.caption if " of " in c.value and "sentence" in c.value)
+
+
+def key_shown(at: AppTest) -> str:
+    """The caption of the key decided on a sentence opened by its address."""
+    return next(c.value for c in at.caption if c.value.startswith("sentence "))
 
 
 def test_the_most_contested_key_comes_first_with_everyones_labels(
@@ -163,3 +177,102 @@ def test_single_user_mode_asks_for_a_name_and_decides_under_it(
     assert gold(store) == {(1, "bias", "", "not-biased")}
     with store.read() as conn:
         assert labels_sql.last_undoable_revision(conn, "lia") is not None
+
+
+# ---------------------------------------------------------------- one sentence by its address
+
+
+def gold_rows(store: Store) -> list[tuple[int, str, str, str | None, str, str]]:
+    """Gold rows with their source and who decided (the revision's annotator)."""
+    with store.read() as conn:
+        rows = labels_sql.current_labels(conn, annotator=GOLD_ANNOTATOR)
+        found = conn.execute(select(revisions.c.id, revisions.c.annotator)).all()
+        who = {int(i): str(name) for i, name in found}
+    return [(r.sentence_id, r.task, r.target, r.value, r.source, who[r.revision_id]) for r in rows]
+
+
+def test_a_sentence_one_annotator_labelled_opens_by_address_and_gets_gold(
+    app: BuildApp, team: Store, labelset: LabelSet
+) -> None:
+    del app
+    say(team, labelset, "ani", 4, one("bias", "biased"))  # nobody else: no disagreement
+    at = as_user("cici", sentence="4")
+    assert not at.exception
+    assert "sentence 4 · bias" in key_shown(at)
+    assert table_with(at, "gold").to_dict("records") == [
+        {"task": "bias", "target": "", "ani": "biased", "gold": ""}
+    ]
+    assert [b.label for b in at.button if b.key and b.key.startswith("adjudicate.pick.")] == [
+        r"1\: biased \(ani\)"
+    ]
+    at.selectbox(key="adjudicate.value").set_value("not-biased")
+    at.button(key="adjudicate.set").click().run()
+    assert gold_rows(team) == [(4, "bias", "", "not-biased", GOLD_SOURCE, "cici")]
+    assert not at.exception and at.query_params["sentence"] == "4"
+    assert "sentence 4 · bias" in key_shown(at)  # stays on the sentence
+    assert table_with(at, "gold")["gold"].tolist() == ["not-biased"]
+    # A key nobody labelled: stance toward Joe Biden.
+    keys = at.selectbox(key="adjudicate.key")
+    keys.set_value(next(i for i, name in enumerate(keys.options) if "Joe Biden" in name))
+    at.run()
+    assert "sentence 4 · stance → Joe Biden" in key_shown(at)
+    at.selectbox(key="adjudicate.value").set_value("favor")
+    at.button(key="adjudicate.set").click().run()
+    assert set(gold_rows(team)) == {
+        (4, "bias", "", "not-biased", GOLD_SOURCE, "cici"),
+        (4, "stance", "Joe Biden", "favor", GOLD_SOURCE, "cici"),
+    }
+
+
+def test_an_unknown_sentence_is_said_and_back_leads_to_the_queue(
+    app: BuildApp, team: Store
+) -> None:
+    del app
+    at = as_user("cici", sentence="9999")
+    assert [w.value for w in at.warning] == ["There is no sentence 9999."]
+    at.button(key="adjudicate.back").click().run()
+    assert not at.exception and "sentence" not in at.query_params
+    assert at.metric[0].value == "2"  # the disagreement queue
+
+
+def test_an_annotator_cannot_open_a_sentence_by_address(app: BuildApp, team: Store) -> None:
+    del app
+    at = as_user("ani", sentence="1")
+    assert [w.value for w in at.warning] == ["Annotators may not adjudicate."]
+    assert not at.dataframe and gold(team) == set()
+
+
+# ---------------------------------------------------------------- suspects
+
+
+def test_the_suspects_queue_walks_flipped_labels_and_takes_the_models_suggestion(
+    app: BuildApp, empty_store: Store
+) -> None:
+    del app
+    add_people(empty_store)
+    flipped = biased_corpus(
+        empty_store, labelsets.current(empty_store)
+    )  # one annotator, 10% flipped
+    want = suspects.suspect_queue(empty_store, User(name="cici", role=Role.CURATOR))
+    at = as_user("cici")
+    assert at.metric[0].value == "0"  # nobody disagrees: one annotator each
+    at.radio(key="adjudicate.mode").set_value("Label-error suspects").run()
+    assert not at.exception
+    assert at.metric[0].label == "Suspects left to review"
+    assert at.metric[0].value == str(len(want)) and len(want) >= 5
+    top = want.iloc[0]
+    assert int(top["sentence_id"]) in flipped
+    shown = sentence_shown(at)
+    assert f"sentence {top['sentence_id']} · bias" in shown
+    assert f"given {top['given']}, the model suggests {top['suggested']}" in shown
+    assert at.button(key="adjudicate.suggested").label == rf"Model\: {top['suggested']}"
+    at.button(key="adjudicate.suggested").click().run()
+    assert gold_rows(empty_store) == [
+        (int(top["sentence_id"]), "bias", "", top["suggested"], GOLD_SOURCE, "cici")
+    ]
+    # New data, so the model is fitted again (gold now trains it); the
+    # decided key is out whatever it thinks.
+    after = suspects.suspect_queue(empty_store, User(name="cici", role=Role.CURATOR))
+    assert int(top["sentence_id"]) not in set(after["sentence_id"])
+    assert at.metric[0].value == str(len(after))
+    assert f"sentence {after.iloc[0]['sentence_id']} · bias" in sentence_shown(at)

@@ -1,17 +1,20 @@
 """The Agreement page: alpha with intervals as the library computes it, the
 kappa heatmap, the confusion of two chosen annotators, outlet slices, and
-the suspects queue on demand; annotators are refused."""
+the suspects queue on demand (each linked to its sentence on Adjudicate,
+those with gold left out); annotators are refused."""
 
 from __future__ import annotations
 
+import json
 import random
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from annotator import agreement
+from annotator import adjudication, agreement
 from annotator import annotations as ann
+from annotator.accounts import Role, User
 from annotator.annotations import Choice, Decision
 from annotator.disagreement import confusion, disagreements
 from annotator.labelsets import LabelSet
@@ -109,7 +112,29 @@ def test_outlet_slices_and_the_suspects_queue(app: BuildApp, team: Store) -> Non
     at.toggle(key="agreement.find_suspects").set_value(True).run()
     assert not at.exception
     found = table_with(at, "self_confidence")
-    assert list(found.columns) == list(SUSPECT_COLUMNS)
+    assert list(found.columns) == ["adjudicate", *SUSPECT_COLUMNS]
+    assert len(found) >= 1
+    # Each row links to its sentence on the Adjudicate page; the text stays text.
+    assert found["adjudicate"].tolist() == [
+        f"adjudicate?sentence={s}" for s in found["sentence_id"]
+    ]
+    config = json.loads(next(d for d in at.dataframe if "self_confidence" in d.value).proto.columns)
+    assert config["adjudicate"]["type_config"]["type"] == "link"
+    assert config["text"]["type_config"]["type"] == "text"
+    # A key with gold leaves the list.
+    first = found.iloc[0]
+    adjudication.adopt(
+        team, User(name="cici", role=Role.CURATOR), int(first["sentence_id"]),
+        task=first["task"], target=first["target"], annotator="ani",
+    )  # fmt: skip
+    at.run()
+    keys = set(
+        zip(
+            *(table_with(at, "self_confidence")[c] for c in ("sentence_id", "task", "target")),
+            strict=True,
+        )
+    )
+    assert (first["sentence_id"], first["task"], first["target"]) not in keys
 
 
 def test_an_annotator_is_refused(app: BuildApp, team: Store) -> None:
