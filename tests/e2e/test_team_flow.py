@@ -1,6 +1,8 @@
 """A team in real browsers: two annotators, each in a browser context of
 their own, label the same sentences differently; a curator sees the
-disagreement and the agreement figure, and adjudicates with a key.
+disagreement and the agreement figure, and adjudicates with a key; then
+opens a sentence they agree on by its address (``adjudicate?sentence=2``,
+as the Agreement page's suspect links do) and makes their label gold.
 
 Accounts turn team mode on for the whole database, so this test runs an app
 of its own (the shared server stays in single-user mode for the others).
@@ -138,3 +140,24 @@ def test_two_annotators_disagree_and_a_curator_adjudicates(
     ]
     assert decided_by == {"cici"}
     assert agreement.load_labels(store).equals(labels)  # gold is not an annotator
+
+    # A sentence nobody disputes, opened by its address in a new tab of the
+    # curator's browser (the kept login holds): their shared label becomes gold.
+    tab = curator.context.new_page()
+    tab.set_default_timeout(15_000)
+    tab.goto(f"{server.url}/adjudicate?sentence=2", timeout=FIRST_RENDER_MS)
+    with store.read() as conn:
+        second = texts_sql.get_sentence(conn, 2)
+    assert second is not None
+    expect(tab.locator('[data-testid="adjudicate-sentence"]')).to_have_text(second.text)
+    expect(tab.get_by_text("sentence 2 · stance → Elon Musk", exact=False)).to_be_visible()
+    wait_idle(tab)
+    tab.locator("h1").click()
+    tab.keyboard.press("1")  # "neutral (ani, budi)"
+    expect(tab.get_by_text("1 with gold", exact=False)).to_be_visible()
+    with store.read() as conn:
+        gold = labels_sql.current_labels(conn, annotator=GOLD_ANNOTATOR)
+    assert sorted((r.sentence_id, r.target, r.value) for r in gold) == [
+        (1, "Elon Musk", "against"),
+        (2, "Elon Musk", "neutral"),
+    ]
