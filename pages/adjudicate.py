@@ -8,6 +8,7 @@ from annotator.accounts import Permission, User
 from annotator.storage import Store
 from pages import adjudicate_panel as panel
 from pages import ui
+from pages.adjudicate_sentence import SENTENCE_PARAM, one_sentence
 
 DISAGREEMENTS, SUSPECTS = "Disagreements", "Label-error suspects"
 POSITION = {DISAGREEMENTS: "adjudicate.position", SUSPECTS: "adjudicate.suspect_position"}
@@ -35,9 +36,9 @@ if "adjudicate.undone" in st.session_state:
     undone = st.session_state.pop("adjudicate.undone")
     st.toast(f"Undid your last decision (sentence {undone})." if undone else "Nothing to undo.")
 
-if wanted := st.query_params.get(panel.SENTENCE_PARAM, ""):
+if wanted := st.query_params.get(SENTENCE_PARAM, ""):
     st.caption("One sentence, whoever labelled it: pick a label or set another as gold.")
-    panel.one_sentence(store, user, labelset, wanted)
+    one_sentence(store, user, labelset, wanted)
     st.button("Undo my last decision", key="adjudicate.undo", shortcut="U", on_click=undo)
     st.stop()
 

@@ -1,10 +1,10 @@
 """The Adjudicate page's parts: one key of one sentence to decide, and the kept suspects search.
 
 Not a page (the router lists the pages). Start with :func:`decide` (a
-sentence, everyone's labels on it, the buttons that store gold for one
-key), :func:`one_sentence` (the page opened as ``adjudicate?sentence=<id>``)
+sentence, everyone's labels on it, the buttons that store gold for one key)
 and :func:`found_suspects` (the label-error search, fitted once per data
-revision and shared with the Agreement page). The work is done in
+revision and shared with the Agreement page); ``pages/adjudicate_sentence.py``
+draws the page opened as ``adjudicate?sentence=<id>``. The work is done in
 :mod:`annotator.adjudication` and :mod:`annotator.suspects`.
 """
 
@@ -24,8 +24,6 @@ from annotator.display import escape_markdown
 from annotator.labelsets import LabelSet
 from annotator.storage import Store
 from pages import ui
-
-SENTENCE_PARAM = "sentence"
 
 
 @dataclass(frozen=True)
@@ -140,31 +138,3 @@ def sentence_history(store: Store, user: User, sentence_id: int) -> None:
     with st.expander("History of this sentence"):
         changes = history.sentence_history(store, user, sentence_id)
         st.dataframe(history.history_frame(changes), hide_index=True, key="adjudicate.history")
-
-
-def _back() -> None:
-    del st.query_params[SENTENCE_PARAM]
-
-
-def one_sentence(store: Store, user: User, labelset: LabelSet, wanted: str) -> None:
-    """The page for the sentence in the address: each of its keys, one chosen to decide."""
-    st.button("Back to the queue", key="adjudicate.back", on_click=_back)
-    try:
-        items = adjudication.sentence_items(store, user, int(wanted), labelset=labelset)
-    except (LookupError, ValueError):
-        st.warning(f"There is no sentence {wanted}.")
-        return
-    keys = [item_of(row) for _, row in items.iterrows()]
-    names = [k.name + (f" ({len(k.labels)} labelled)" if k.labels else "") for k in keys]
-    chosen = st.selectbox(
-        "Label to decide", range(len(keys)), key="adjudicate.key", format_func=names.__getitem__
-    )
-    item = keys[chosen]
-    labelled = [k for k in keys if k.labels]
-    done = sum(1 for g in items["gold"] if g is not None)
-    decide(
-        store, user, labelset, item,
-        f"sentence {item.sentence_id} · {item.name} · {len(labelled)} keys labelled · "
-        f"{done} with gold",
-    )  # fmt: skip
-    sentence_history(store, user, item.sentence_id)

@@ -228,8 +228,10 @@ def test_an_unknown_sentence_is_said_and_back_leads_to_the_queue(
     app: BuildApp, team: Store
 ) -> None:
     del app
+    at = as_user("cici", sentence="**x**")  # typed into the address: shown as text
+    assert [w.value for w in at.warning] == [r"There is no sentence \*\*x\*\*\."]
     at = as_user("cici", sentence="9999")
-    assert [w.value for w in at.warning] == ["There is no sentence 9999."]
+    assert [w.value for w in at.warning] == [r"There is no sentence 9999\."]
     at.button(key="adjudicate.back").click().run()
     assert not at.exception and "sentence" not in at.query_params
     assert at.metric[0].value == "2"  # the disagreement queue
