@@ -7,13 +7,17 @@ has as many annotators as the overlap setting allows
 :func:`get_strategy` (``"sequential"`` is the default). New strategies
 subclass :class:`QueryStrategy` and are added with :func:`register`; the
 contract test in ``tests/test_queue.py`` runs over every registered one.
+The annotate page asks through :func:`offer`, which also reserves the
+sentence (a lease, see :mod:`annotator.assignment`) when an overlap is set.
 """
 
 from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
+from datetime import datetime
 
+from annotator import assignment
 from annotator.assignment import read_overlap
 from annotator.storage import Store
 from annotator.storage import assignment as assignment_sql
@@ -88,6 +92,31 @@ class Shuffled(QueryStrategy):
         # A skipped sentence stays unlabelled: offer it again only when it is the last.
         others = [sid for sid in candidates if sid != after] or candidates
         return min(others, key=lambda sid: _hash(f"{annotator}:{sid}".encode()))
+
+
+_OFFER_ATTEMPTS = 5  # another annotator took the chosen sentence first: choose again
+
+
+def offer(
+    strategy: QueryStrategy,
+    store: Store,
+    annotator: str,
+    *,
+    after: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """``strategy``'s next sentence, reserved for ``annotator`` while the
+    overlap is set; their lease on ``after`` (the sentence they move on
+    from) ends. Raises :class:`QueueExhausted` like the strategy."""
+    for _ in range(_OFFER_ATTEMPTS):
+        try:
+            found = strategy.next_sentence(store, annotator, after=after)
+        except QueueExhausted:
+            assignment.hold(store, annotator, None, release=after, now=now)
+            raise
+        if assignment.hold(store, annotator, found, release=after, now=now):
+            return found
+    raise QueueExhausted(f"every sentence offered to {annotator} was taken by others first")
 
 
 def _exhausted(annotator: str) -> str:

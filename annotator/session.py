@@ -152,8 +152,12 @@ class AnnotateSession:
 
     def next(self) -> None:
         try:
-            found: int | None = queue.get_strategy(self.strategy).next_sentence(
-                self.store, self.annotator, after=self.sentence_id
+            # Moving on (a save or a skip) ends the lease on this sentence.
+            found: int | None = queue.offer(
+                queue.get_strategy(self.strategy),
+                self.store,
+                self.annotator,
+                after=self.sentence_id,
             )
         except queue.QueueExhausted:
             found = None

@@ -33,6 +33,7 @@ SQLITE, POSTGRESQL = "sqlite", "postgresql"
 BOTH_BACKENDS = frozenset(
     {
         "test_storage.py",
+        "test_leases.py",
         "test_storage_backends.py",
         "test_storage_models.py",
         "test_annotations.py",

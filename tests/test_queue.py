@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from annotator import annotations as ann
@@ -13,8 +14,10 @@ from annotator import assignment, queue
 from annotator.annotations import Choice, Decision
 from annotator.labelsets import LabelSet
 from annotator.storage import Store
+from annotator.storage import assignment as assignment_sql
 from annotator.storage import labels as labels_sql
 from annotator.storage import texts as texts_sql
+from annotator.storage.schema import utcnow
 
 
 def _label(store: Store, labelset: LabelSet, sentence_id: int, who: str = "ani") -> None:
@@ -201,6 +204,19 @@ def test_with_overlap_one_each_sentence_goes_to_one_annotator(
             strategy.next_sentence(store, who)
 
 
+@pytest.mark.parametrize("name", queue.strategy_names())
+def test_every_strategy_through_offer_gives_annotators_at_work_different_sentences(
+    store: Store, name: str
+) -> None:
+    assignment.set_overlap(store, 1)
+    strategy = queue.get_strategy(name)
+    offered = [queue.offer(strategy, store, who) for who in ("ani", "budi", "citra", "dewi")]
+    assert len(set(offered)) == 4, offered  # nobody has saved yet: the leases keep them apart
+    with store.read() as conn:
+        held = {(sid, who) for sid, who, _ in assignment_sql.leases(conn)}
+    assert held == set(zip(offered, ("ani", "budi", "citra", "dewi"), strict=True))
+
+
 def test_gold_labels_do_not_count_toward_the_overlap(store: Store, labelset: LabelSet) -> None:
     assignment.set_overlap(store, 1)
     _label(store, labelset, 1, who="gold")
@@ -237,6 +253,10 @@ def test_uncertainty_queues_respect_the_overlap(store: Store, labelset: LabelSet
     assert not entropy.fallback  # type: ignore[attr-defined]
 
 
+LEASERS = ("ani", "budi", "dewi", "eko")
+_EPOCH = timedelta(days=1)  # sweep nothing while the example's leases are written
+
+
 def _clear(store: Store, labelset: LabelSet, who: str, ids: set[int]) -> None:
     for sid in ids:
         decision = Decision("bias", "", ())
@@ -249,19 +269,39 @@ def _clear(store: Store, labelset: LabelSet, who: str, ids: set[int]) -> None:
 @given(
     budi=st.sets(st.integers(min_value=1, max_value=58), max_size=58),
     citra=st.sets(st.integers(min_value=1, max_value=58), max_size=58),
+    leased=st.sets(st.tuples(st.integers(1, 58), st.sampled_from(LEASERS)), max_size=116),
     k=st.integers(min_value=1, max_value=3),
     after=st.integers(0, 58),
 )
+@example(  # dewi holds every other sentence, eko's expired leases hold the rest
+    budi=set(),
+    citra=set(),
+    leased={(sid, "dewi") for sid in range(1, 59, 2)} | {(sid, "eko") for sid in range(2, 59, 2)},
+    k=1,
+    after=0,
+)
 def test_the_queue_never_offers_a_sentence_at_the_overlap(
-    store: Store, labelset: LabelSet, budi: set[int], citra: set[int], k: int, after: int
+    store: Store,
+    labelset: LabelSet,
+    budi: set[int],
+    citra: set[int],
+    leased: set[tuple[int, str]],
+    k: int,
+    after: int,
 ) -> None:
     others = {"budi": budi, "citra": citra}
     for who, ids in others.items():
         _label_by(store, labelset, who, ids)
     assignment.set_overlap(store, k)
+    now = utcnow()
+    with store.write() as conn:  # leases: budi's and dewi's count, eko's expired, ani's own
+        for sid, who in leased:
+            expires = now - timedelta(minutes=1) if who == "eko" else now + timedelta(hours=1)
+            assignment_sql.take_lease(conn, sid, who, expires_at=expires, now=now - _EPOCH)
     # The oracle counts from the labels themselves, not from the progress table.
     with store.read() as conn:
         pairs = {(lab.sentence_id, lab.annotator) for lab in labels_sql.current_labels(conn)}
+    pairs |= {(sid, who) for sid, who in leased if who in ("budi", "dewi")}
     taken = Counter(sid for sid, _ in pairs)
     open_ids = {sid for sid in range(1, 59) if taken[sid] < k}
     try:
@@ -272,6 +312,9 @@ def test_the_queue_never_offers_a_sentence_at_the_overlap(
                 assert not open_ids, name
             else:
                 assert sid in open_ids, name
-    finally:  # the store outlives the example: leave no labels behind
+    finally:  # the store outlives the example: leave no labels or leases behind
         for who, ids in others.items():
             _clear(store, labelset, who, ids)
+        with store.write() as conn:
+            for sid, who in leased:
+                assignment_sql.end_lease(conn, sid, who)

@@ -185,3 +185,29 @@ def test_a_database_at_version_1_is_upgraded_to_the_newest_schema(tmp_path: Path
         assert "ix_predictions_sentence" not in {
             ix["name"] for ix in inspector.get_indexes("predictions")
         }
+
+
+def test_a_database_from_before_migration_9_gets_the_sentence_leases_table(store: Store) -> None:
+    from sqlalchemy import delete, inspect, select
+
+    from annotator.storage.migrations import migrate
+    from annotator.storage.schema import schema_migrations, utcnow
+
+    with store.write() as conn:  # back to the shape before leases
+        conn.execute(text("DROP TABLE sentence_leases"))
+        conn.execute(delete(schema_migrations).where(schema_migrations.c.version == 9))
+    assert migrate(store) == [9]
+    with store.read() as conn:
+        inspector = inspect(conn)
+        columns = {c["name"] for c in inspector.get_columns("sentence_leases")}
+        indexes = {ix["name"] for ix in inspector.get_indexes("sentence_leases")}
+        key = inspector.get_pk_constraint("sentence_leases")["constrained_columns"]
+        assert 9 in set(conn.scalars(select(schema_migrations.c.version)))
+    assert columns == {"sentence_id", "annotator", "expires_at"}
+    assert set(key) == {"sentence_id", "annotator"}
+    assert "ix_sentence_leases_expires" in indexes
+    with store.write() as conn:  # and the upgraded table takes leases
+        now = utcnow()
+        assignment_sql.take_lease(conn, 1, "ani", expires_at=now, now=now)
+    with store.read() as conn:
+        assert [(sid, who) for sid, who, _ in assignment_sql.leases(conn)] == [(1, "ani")]

@@ -5,8 +5,12 @@ A sentence is *open* to an annotator when they have no current label on it
 and, with an overlap ``k``, fewer than ``k`` annotators have one. Both are
 read from the ``progress`` table (primary key (annotator, sentence) and an
 index on sentence), so each test is an index lookup per candidate sentence.
-Gold labels (annotator ``gold``) are an adjudication, not an annotator, and
-do not count toward the overlap. Start with :func:`open_ids`.
+With an overlap, other annotators' unexpired *leases* (``sentence_leases``:
+the sentence was offered to them and they have not moved on yet) count too,
+each annotator once whether they hold a lease, a label or both. Gold labels
+(annotator ``gold``) are an adjudication, not an annotator, and do not count
+toward the overlap. Start with :func:`open_ids`; leases are written by
+:func:`take_lease` and ended by :func:`end_lease`.
 """
 
 from dataclasses import dataclass
@@ -17,9 +21,12 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
+    delete,
     desc,
     func,
+    insert,
     select,
+    update,
 )
 
 from annotator.storage.labels import GOLD_ANNOTATOR
@@ -29,20 +36,25 @@ from annotator.storage.schema import (
     prediction_scores,
     progress,
     revisions,
+    sentence_leases,
     sentences,
+    utcnow,
 )
 
 MEASURES = ("least_confidence", "margin", "entropy")
 
 
-def is_open(sentence_id: Any, annotator: str, overlap: int | None) -> ColumnElement[bool]:
-    """The condition "open to ``annotator``" on a sentence-id column."""
+def is_open(
+    sentence_id: Any, annotator: str, overlap: int | None, *, now: datetime | None = None
+) -> ColumnElement[bool]:
+    """The condition "open to ``annotator``" on a sentence-id column (leases
+    count when they expire after ``now``, the current time by default)."""
     mine = select(progress.c.sentence_id).where(
         and_(progress.c.annotator == annotator, progress.c.sentence_id == sentence_id)
     )
     condition: ColumnElement[bool] = ~mine.exists()
     if overlap is not None:
-        taken = (
+        labelled = (
             select(func.count())
             .select_from(progress)
             .where(
@@ -50,8 +62,85 @@ def is_open(sentence_id: Any, annotator: str, overlap: int | None) -> ColumnElem
             )
             .scalar_subquery()
         )
-        condition = and_(condition, taken < overlap)
+        # A lease holder who has also saved a label is counted once, by the label.
+        holder_labelled = select(progress.c.sentence_id).where(
+            and_(
+                progress.c.sentence_id == sentence_leases.c.sentence_id,
+                progress.c.annotator == sentence_leases.c.annotator,
+            )
+        )
+        leased = (
+            select(func.count())
+            .select_from(sentence_leases)
+            .where(
+                and_(
+                    sentence_leases.c.sentence_id == sentence_id,
+                    sentence_leases.c.annotator != annotator,
+                    sentence_leases.c.annotator != GOLD_ANNOTATOR,
+                    sentence_leases.c.expires_at > (now or utcnow()),
+                    ~holder_labelled.exists(),
+                )
+            )
+            .scalar_subquery()
+        )
+        condition = and_(condition, labelled + leased < overlap)
     return condition
+
+
+def still_open(
+    conn: Connection, sentence_id: int, annotator: str, overlap: int | None, *, now: datetime
+) -> bool:
+    """Whether one sentence is open to ``annotator`` at ``now``."""
+    query = select(sentences.c.id).where(
+        and_(sentences.c.id == sentence_id, is_open(sentences.c.id, annotator, overlap, now=now))
+    )
+    return conn.scalar(query) is not None
+
+
+def take_lease(
+    conn: Connection, sentence_id: int, annotator: str, *, expires_at: datetime, now: datetime
+) -> None:
+    """Record or refresh ``annotator``'s lease on a sentence, and sweep
+    every lease that expired before ``now`` (index on ``expires_at``)."""
+    conn.execute(delete(sentence_leases).where(sentence_leases.c.expires_at <= now))
+    refreshed = conn.execute(
+        update(sentence_leases)
+        .where(
+            and_(
+                sentence_leases.c.sentence_id == sentence_id,
+                sentence_leases.c.annotator == annotator,
+            )
+        )
+        .values(expires_at=expires_at)
+    )
+    if not refreshed.rowcount:
+        conn.execute(
+            insert(sentence_leases).values(
+                sentence_id=sentence_id, annotator=annotator, expires_at=expires_at
+            )
+        )
+
+
+def end_lease(conn: Connection, sentence_id: int, annotator: str) -> None:
+    """``annotator`` moved on from the sentence (saved or skipped it)."""
+    conn.execute(
+        delete(sentence_leases).where(
+            and_(
+                sentence_leases.c.sentence_id == sentence_id,
+                sentence_leases.c.annotator == annotator,
+            )
+        )
+    )
+
+
+def leases(conn: Connection) -> list[tuple[int, str, datetime]]:
+    """Every stored lease (sentence id, annotator, expiry), expired ones too."""
+    rows = conn.execute(
+        select(
+            sentence_leases.c.sentence_id, sentence_leases.c.annotator, sentence_leases.c.expires_at
+        ).order_by(sentence_leases.c.sentence_id, sentence_leases.c.annotator)
+    ).all()
+    return [(int(sid), str(who), expires) for sid, who, expires in rows]
 
 
 def open_ids(
@@ -63,11 +152,12 @@ def open_ids(
     before: int | None = None,
     limit: int = 1,
     outlet: str | None = None,
+    now: datetime | None = None,
 ) -> list[int]:
     """Open sentence ids above ``after`` (and below ``before``; of ``outlet``
-    only, when given), in id order."""
+    only, when given), in id order; leases count when they expire after ``now``."""
     query = select(sentences.c.id).where(
-        and_(sentences.c.id > after, is_open(sentences.c.id, annotator, overlap))
+        and_(sentences.c.id > after, is_open(sentences.c.id, annotator, overlap, now=now))
     )
     if before is not None:
         query = query.where(sentences.c.id < before)

@@ -26,6 +26,7 @@ from annotator.storage.schema import (
     predictions,
     revisions,
     schema_migrations,
+    sentence_leases,
     settings,
     stories,
     story_documents,
@@ -99,6 +100,10 @@ def _prediction_tallies(conn: Connection) -> None:
             tallies.build(conn, int(version_id))
 
 
+def _sentence_leases(conn: Connection) -> None:
+    sentence_leases.create(conn, checkfirst=True)  # with its index
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "indexes on revisions for undo", _undo_indexes),
@@ -108,6 +113,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "covering index for counting predictions per outlet", _prediction_counts),
     Migration(7, "login sessions: a login kept across reloads and tabs", _login_sessions),
     Migration(8, "prediction tallies per outlet, day and probability step", _prediction_tallies),
+    Migration(9, "sentence leases: a sentence reserved while someone labels it", _sentence_leases),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -199,6 +199,21 @@ progress = Table(
 )
 Index("ix_progress_sentence", progress.c.sentence_id)
 
+# Who is working on which sentence right now (with an overlap k set): the
+# queue records a lease when it offers a sentence, and other annotators'
+# unexpired leases count toward k like saved labels, so people labelling at
+# once are not all offered the same open sentence. A lease ends when its
+# holder moves on (saves or skips) or at ``expires_at``; expired rows are
+# ignored and swept when leases are written (annotator/storage/assignment.py).
+sentence_leases = Table(
+    "sentence_leases",
+    metadata,
+    Column("sentence_id", ForeignKey("sentences.id"), primary_key=True),
+    Column("annotator", String(200), primary_key=True),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+Index("ix_sentence_leases_expires", sentence_leases.c.expires_at)
+
 # ---------------------------------------------------------------- models
 
 # Project-wide settings that several app instances share (e.g. retrain every
