@@ -27,6 +27,7 @@ BENCHES = {
     "export": "export_speed.py",
     "first-start": "first_start.py",
     "compare": "compare_speed.py",
+    "browser-latency": "browser_latency.py",
 }
 # Diagnostics, run only when named in --only.
 EXTRA = {"prepare-profile": "prepare_profile.py"}
