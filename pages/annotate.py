@@ -32,7 +32,7 @@ session = AnnotateSession(
 
 @st.fragment
 def panel() -> None:
-    """The sentence and its decisions: a key reruns this part only, not the whole app."""
+    """The sentence and its decisions: a key reruns this part only."""
     wanted = st.query_params.get("sentence", "")
     session.start(int(wanted) if wanted.isdigit() else None)
     view = session.view()
@@ -46,8 +46,8 @@ def panel() -> None:
             st.warning(f"There is no sentence {session.sentence_id}.")
         st.button("Back to the queue", on_click=session.next, key="annotate.restart")
         st.stop()
-    st.query_params["sentence"] = str(view.sentence.id)
-
+    if wanted != str(view.sentence.id):  # writing it, even unchanged, costs the browser ~80 ms
+        st.query_params["sentence"] = str(view.sentence.id)
     doc = view.document
     where = f"{doc.outlet} · {doc.published}" if show_outlet else "outlet hidden"
     ui.text_line(
