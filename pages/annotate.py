@@ -46,7 +46,7 @@ def panel() -> None:
             st.warning(f"There is no sentence {session.sentence_id}.")
         st.button("Back to the queue", on_click=session.next, key="annotate.restart")
         st.stop()
-    if wanted != str(view.sentence.id):  # writing it, even unchanged, costs the browser ~80 ms
+    if wanted != str(view.sentence.id):  # only a new sentence changes the address
         st.query_params["sentence"] = str(view.sentence.id)
     doc = view.document
     where = f"{doc.outlet} · {doc.published}" if show_outlet else "outlet hidden"
