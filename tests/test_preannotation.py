@@ -18,6 +18,7 @@ from annotator.labelsets import LabelSet, find_mentions
 from annotator.storage import Store
 from annotator.storage import models as models_sql
 from annotator.storage import texts as texts_sql
+from bench.retrain_store import per_task_batch
 from tests.test_training import label_corpus
 
 
@@ -112,49 +113,8 @@ def test_a_table_of_texts_is_predicted_keeping_its_columns_and_imports_back(
 # ---------------------------------------------------------------- the fast path equals the plain one
 
 
-def per_task_batch(
-    trained: dict[str, model.TrainedTask], labelset: LabelSet, ids: list[int], texts: list[str]
-) -> tuple[dict[tuple[int, str, str, str], float], np.ndarray]:
-    """Rows and uncertainty the plain way: each task's own predict_proba, text by text mentions."""
-    rows: dict[tuple[int, str, str, str], float] = {}
-    sums, counts = np.zeros((len(ids), 3)), np.zeros(len(ids))
-    for name, task in trained.items():
-        if task.kind == "stance":
-            pairs = [
-                (i, t)
-                for i, text in enumerate(texts)
-                for t in dict.fromkeys(m.target for m in find_mentions(labelset, text))
-            ]
-            where = np.asarray([i for i, _ in pairs], dtype=np.int64)
-            targets = [t for _, t in pairs]
-            proba, classes = model.predict_proba(task, [texts[i] for i in where], targets=targets)
-        else:
-            where, targets = np.arange(len(ids)), [""] * len(ids)
-            proba, classes = model.predict_proba(task, texts)
-        if task.kind == "multi":
-            thresholds = task.model.named_steps["classify"].thresholds_
-            for row, i in enumerate(where.tolist()):
-                chosen = np.flatnonzero(proba[row] >= thresholds)
-                for j in chosen:
-                    rows[(ids[i], name, "", classes[j])] = float(proba[row, j])
-                if not chosen.size:
-                    rows[(ids[i], name, "", "")] = float(1.0 - proba[row].max())
-            binary = np.stack([1 - proba, proba], axis=2).reshape(-1, 2)
-            scores = np.stack(
-                [
-                    u.reshape(len(where), -1).mean(axis=1)
-                    for u in preannotation._uncertainties(binary)
-                ],
-                axis=1,
-            )
-        else:
-            for row, (i, target) in enumerate(zip(where.tolist(), targets, strict=True)):
-                j = int(proba[row].argmax())
-                rows[(ids[i], name, target, classes[j])] = float(proba[row, j])
-            scores = np.stack(preannotation._uncertainties(proba), axis=1)
-        np.add.at(sums, where, scores)
-        np.add.at(counts, where, 1)
-    return rows, sums / np.maximum(counts, 1)[:, None]
+# The plain path (each task's own predict_proba, text by text mentions) is the
+# one bench/retrain_store.py times the fast path against.
 
 
 def test_pre_annotation_equals_predicting_task_by_task_and_is_stored_as_predicted(
@@ -168,7 +128,9 @@ def test_pre_annotation_equals_predicting_task_by_task_and_is_stored_as_predicte
     texts = [text for _, text in chunk] + extra  # the seeds, and their words shuffled
     models = training.load_version(store, trained)
     rows, uncertainty = preannotation.predict_batch(models, labelset, ids, texts)
-    expected, expected_uncertainty = per_task_batch(models, labelset, ids, texts)
+    plain, expected_uncertainty = per_task_batch(models, labelset, ids, texts)
+    expected = {row[:4]: row[4] for row in plain}
+    assert len(expected) == len(plain)  # one row per key
     assert [r[:4] for r in rows] == sorted(expected)  # every row, in key order
     got = np.asarray([r[4] for r in rows])
     assert np.allclose(got, [expected[r[:4]] for r in rows], rtol=0, atol=1e-12)
