@@ -57,6 +57,18 @@ def percent_tooltip(column: str, title: str) -> alt.Tooltip:
     return alt.Tooltip(f"{column}:Q", title=title, format=".1%")
 
 
+def _share_tooltip() -> list[Any]:
+    """Count, n, share with its 95% interval, and the small-count flag."""
+    return [
+        "count:Q",
+        alt.Tooltip("n:Q", title="sentences"),
+        percent_tooltip("share", "share"),
+        percent_tooltip("low", "95% low"),
+        percent_tooltip("high", "95% high"),
+        alt.Tooltip("small:N", title="few sentences"),
+    ]
+
+
 def value_order(values: Sequence[str], order: Sequence[str] | None) -> list[str]:
     first = list(order) if order is not None else list(STANCE_ORDER)
     present = list(dict.fromkeys(values))
@@ -121,12 +133,7 @@ def _stacked(
         "outlet:N",
         f"{group}:N",
         alt.Tooltip("value:N", title=legend),
-        "count:Q",
-        alt.Tooltip("n:Q", title="sentences"),
-        percent_tooltip("share", "share"),
-        percent_tooltip("low", "95% low"),
-        percent_tooltip("high", "95% high"),
-        alt.Tooltip("small:N", title="few sentences"),
+        *_share_tooltip(),
     ]
     bars = (
         base.mark_bar(stroke="#1a1a1a")
@@ -227,12 +234,7 @@ def frame_heatmap(frames: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
         tooltip=[
             "outlet:N",
             "frame:N",
-            "count:Q",
-            alt.Tooltip("n:Q", title="sentences"),
-            percent_tooltip("share", "share"),
-            percent_tooltip("low", "95% low"),
-            percent_tooltip("high", "95% high"),
-            alt.Tooltip("small:N", title="few sentences"),
+            *_share_tooltip(),
         ],
     )
     cells = (
